@@ -1,1 +1,22 @@
-fn main() {}
+//! `rakuten`: a thin main over [`rakuten::run`]. Logs go to stderr; `--json` output to stdout.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = rakuten::cli::Cli::parse();
+    rakuten::logging::init(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(rakuten::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(rakuten::exit_code(&e))
+        }
+    }
+}

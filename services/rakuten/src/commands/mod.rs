@@ -1,0 +1,48 @@
+//! Command dispatch. Each command opens what it needs (store, artifacts), acts, and reports.
+
+mod data_cmd;
+mod up;
+
+use anyhow::Context;
+use data::{ArtifactStore, Store};
+
+use crate::cli::{Cli, Command, DbCommand, Global};
+use crate::output::emit;
+
+/// A mistake in how the command was called (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Up(args) => up::run(g, args).await,
+        Command::Db(DbCommand::Migrate) => {
+            let store = Store::connect_unmigrated(&g.database_url).await.context("connecting to the database")?;
+            let applied = store.migrate().await?;
+            let report = serde_json::json!({ "backend": store.backend(), "applied_migrations": applied });
+            emit(g.json, &report, |_| format!("{}: {applied} migration(s) applied", store.backend()))
+        }
+        Command::Data(cmd) => data_cmd::run(g, cmd).await,
+    }
+}
+
+pub(crate) async fn open_store(g: &Global) -> anyhow::Result<Store> {
+    Store::connect(&g.database_url).await.with_context(|| format!("opening database {}", redact(&g.database_url)))
+}
+
+pub(crate) fn open_artifacts(g: &Global) -> anyhow::Result<ArtifactStore> {
+    Ok(ArtifactStore::open(&g.artifacts)?)
+}
+
+/// A database URL without its password, for messages.
+pub(crate) fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

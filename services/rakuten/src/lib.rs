@@ -1,0 +1,26 @@
+//! The `rakuten` command as a library, so tests drive it without a subprocess where they can.
+//!
+//! - [`cli`]: the clap definitions (every flag has an `RAKUTEN_*` environment fallback).
+//! - [`commands`]: one module per command group; each returns a serialisable report.
+//! - [`output`]: `--json` prints one JSON document on stdout; otherwise a short human summary.
+//! - [`logging`]: tracing to stderr.
+
+pub mod cli;
+pub mod commands;
+pub mod logging;
+pub mod output;
+
+pub use commands::run;
+
+/// 2 for the user's own bad input (a file, a flag), 1 for everything else.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if let Some(d) = e.downcast_ref::<data::DataError>() {
+        if d.is_bad_input() {
+            return 2;
+        }
+    }
+    if e.downcast_ref::<commands::UsageError>().is_some() {
+        return 2;
+    }
+    1
+}
