@@ -23,7 +23,10 @@ impl ArtifactStore {
     /// Opens `spec`: a folder path (created if missing), `file:///abs/path`, `memory://`, or `s3://bucket/prefix`
     /// (configured by the usual `AWS_*` variables, e.g. `AWS_ENDPOINT=http://127.0.0.1:8333` for SeaweedFS).
     pub fn open(spec: &str) -> Result<ArtifactStore> {
-        let config = |message: String| DataError::ArtifactConfig { url: spec.to_string(), message };
+        let config = |message: String| DataError::ArtifactConfig {
+            url: spec.to_string(),
+            message,
+        };
         if let Some(rest) = spec.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             let s3 = object_store::aws::AmazonS3Builder::from_env()
@@ -34,21 +37,42 @@ impl ArtifactStore {
             let inner: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
                 Arc::new(s3)
             } else {
-                Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.trim_matches('/')))
+                Arc::new(object_store::prefix::PrefixStore::new(
+                    s3,
+                    prefix.trim_matches('/'),
+                ))
             };
-            return Ok(ArtifactStore { inner, url: spec.trim_end_matches('/').to_string() });
+            return Ok(ArtifactStore {
+                inner,
+                url: spec.trim_end_matches('/').to_string(),
+            });
         }
         if spec == "memory://" {
-            return Ok(ArtifactStore { inner: Arc::new(object_store::memory::InMemory::new()), url: spec.into() });
+            return Ok(ArtifactStore {
+                inner: Arc::new(object_store::memory::InMemory::new()),
+                url: spec.into(),
+            });
         }
         if spec.contains("://") && !spec.starts_with("file://") {
-            return Err(config("unsupported scheme: use a folder path, file://, s3:// or memory://".into()));
+            return Err(config(
+                "unsupported scheme: use a folder path, file://, s3:// or memory://".into(),
+            ));
         }
         let path = spec.strip_prefix("file://").unwrap_or(spec);
-        std::fs::create_dir_all(path).map_err(|source| DataError::Io { path: path.into(), source })?;
-        let abs = std::fs::canonicalize(path).map_err(|source| DataError::Io { path: path.into(), source })?;
-        let fs = object_store::local::LocalFileSystem::new_with_prefix(&abs).map_err(|e| config(e.to_string()))?;
-        Ok(ArtifactStore { inner: Arc::new(fs), url: format!("file://{}", abs.display()) })
+        std::fs::create_dir_all(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let abs = std::fs::canonicalize(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let fs = object_store::local::LocalFileSystem::new_with_prefix(&abs)
+            .map_err(|e| config(e.to_string()))?;
+        Ok(ArtifactStore {
+            inner: Arc::new(fs),
+            url: format!("file://{}", abs.display()),
+        })
     }
 
     /// The store's base URL (`file:///…`, `s3://…`).
@@ -64,12 +88,19 @@ impl ArtifactStore {
     pub async fn put(&self, key: &str, bytes: impl Into<Bytes>) -> Result<String> {
         let bytes: Bytes = bytes.into();
         let sha = sha256_hex(&bytes);
-        self.inner.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await?;
+        self.inner
+            .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes))
+            .await?;
         Ok(sha)
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes> {
-        Ok(self.inner.get(&ObjectPath::from(key)).await?.bytes().await?)
+        Ok(self
+            .inner
+            .get(&ObjectPath::from(key))
+            .await?
+            .bytes()
+            .await?)
     }
 
     /// Reads `key` and checks its sha256: a corrupt or swapped artifact is an error, never used.
@@ -77,7 +108,11 @@ impl ArtifactStore {
         let bytes = self.get(key).await?;
         let found = sha256_hex(&bytes);
         if found != sha256 {
-            return Err(DataError::ArtifactCorrupt { key: key.into(), expected: sha256.into(), found });
+            return Err(DataError::ArtifactCorrupt {
+                key: key.into(),
+                expected: sha256.into(),
+                found,
+            });
         }
         Ok(bytes)
     }
@@ -110,7 +145,10 @@ mod tests {
         let store = ArtifactStore::open(dir.path().join("a").to_str().unwrap()).unwrap();
         let sha = store.put("x/y.bin", b"hello".to_vec()).await.unwrap();
         assert_eq!(sha, sha256_hex(b"hello"));
-        assert_eq!(&store.get_verified("x/y.bin", &sha).await.unwrap()[..], b"hello");
+        assert_eq!(
+            &store.get_verified("x/y.bin", &sha).await.unwrap()[..],
+            b"hello"
+        );
         assert!(store.exists("x/y.bin").await.unwrap());
         assert!(!store.exists("x/z.bin").await.unwrap());
         std::fs::write(dir.path().join("a/x/y.bin"), b"hellO").unwrap();

@@ -12,8 +12,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use rand::seq::{IndexedRandom, SliceRandom};
 use rand::SeedableRng;
+use rand::seq::{IndexedRandom, SliceRandom};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -129,36 +129,65 @@ impl DatasetVersion {
 
 impl Store {
     /// Builds (or finds) the dataset version for the loaded rows and `options`.
-    pub async fn build_dataset(&self, artifacts: &ArtifactStore, options: &DatasetOptions) -> Result<DatasetVersion> {
+    pub async fn build_dataset(
+        &self,
+        artifacts: &ArtifactStore,
+        options: &DatasetOptions,
+    ) -> Result<DatasetVersion> {
         if !(0.0..0.9).contains(&options.validation_fraction) {
-            return Err(DataError::InvalidArgument("validation fraction must be in [0, 0.9)".into()));
+            return Err(DataError::InvalidArgument(
+                "validation fraction must be in [0, 0.9)".into(),
+            ));
         }
         if options.cap == Some(0) {
             return Err(DataError::InvalidArgument("cap must be at least 1".into()));
         }
-        let loaded = self.dataset_rows("SELECT p.productid, p.designation, p.description, l.prdtypecode \
-             FROM products p JOIN labels l ON l.productid = p.productid ORDER BY p.productid").await?;
+        let loaded = self
+            .dataset_rows(
+                "SELECT p.productid, p.designation, p.description, l.prdtypecode \
+             FROM products p JOIN labels l ON l.productid = p.productid ORDER BY p.productid",
+            )
+            .await?;
         if loaded.is_empty() {
             return Err(DataError::NothingLoaded);
         }
-        let holdout = self.dataset_rows("SELECT productid, designation, description, prdtypecode \
-             FROM source_rows WHERE is_holdout ORDER BY productid").await?;
+        let holdout = self
+            .dataset_rows(
+                "SELECT productid, designation, description, prdtypecode \
+             FROM source_rows WHERE is_holdout ORDER BY productid",
+            )
+            .await?;
         let last_batch: Option<String> = with_pool!(self, p => {
             sqlx::query_scalar("SELECT name FROM load_batches ORDER BY id DESC LIMIT 1").fetch_optional(p).await?
         });
 
         let id = version_id(&loaded, &holdout, options);
         if let Some(existing) = self.dataset_version(&id).await? {
-            return Ok(DatasetVersion { reused: true, ..existing });
+            return Ok(DatasetVersion {
+                reused: true,
+                ..existing
+            });
         }
 
         let built = build(loaded, holdout, options);
         let prefix = format!("datasets/{id}");
         let mut files = BTreeMap::new();
-        for (name, rows) in [("train", &built.train), ("validation", &built.validation), ("holdout", &built.holdout)] {
+        for (name, rows) in [
+            ("train", &built.train),
+            ("validation", &built.validation),
+            ("holdout", &built.holdout),
+        ] {
             let key = format!("{prefix}/{name}.parquet");
             let sha256 = artifacts.put(&key, to_parquet(rows)?).await?;
-            files.insert(name.to_string(), DatasetFile { key, sha256, rows: rows.len(), class_distribution: distribution(rows) });
+            files.insert(
+                name.to_string(),
+                DatasetFile {
+                    key,
+                    sha256,
+                    rows: rows.len(),
+                    class_distribution: distribution(rows),
+                },
+            );
         }
         let manifest = DatasetManifest {
             id: id.clone(),
@@ -172,7 +201,9 @@ impl Store {
             files,
         };
         let manifest_json = serde_json::to_vec_pretty(&manifest)?;
-        let sha256 = artifacts.put(&format!("{prefix}/manifest.json"), manifest_json.clone()).await?;
+        let sha256 = artifacts
+            .put(&format!("{prefix}/manifest.json"), manifest_json.clone())
+            .await?;
         let uri = artifacts.url_of(&prefix);
         let created_at = Utc::now();
         let inserted = with_pool!(self, p => {
@@ -213,10 +244,19 @@ impl Store {
         if !inserted {
             // A concurrent build of the same version won the race; the files are identical.
             if let Some(existing) = self.dataset_version(&id).await? {
-                return Ok(DatasetVersion { reused: true, ..existing });
+                return Ok(DatasetVersion {
+                    reused: true,
+                    ..existing
+                });
             }
         }
-        Ok(DatasetVersion { manifest, sha256, uri, created_at, reused: false })
+        Ok(DatasetVersion {
+            manifest,
+            sha256,
+            uri,
+            created_at,
+            reused: false,
+        })
     }
 
     pub async fn dataset_version(&self, id: &str) -> Result<Option<DatasetVersion>> {
@@ -227,7 +267,13 @@ impl Store {
                 .await?
         });
         row.map(|(m, sha256, uri, created_at)| {
-            Ok(DatasetVersion { manifest: serde_json::from_str(&m)?, sha256, uri, created_at, reused: false })
+            Ok(DatasetVersion {
+                manifest: serde_json::from_str(&m)?,
+                sha256,
+                uri,
+                created_at,
+                reused: false,
+            })
         })
         .transpose()
     }
@@ -245,20 +291,31 @@ impl Store {
     }
 
     async fn dataset_rows(&self, sql: &str) -> Result<Vec<DatasetRow>> {
-        let rows: Vec<(i64, String, String, i64)> = with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
+        let rows: Vec<(i64, String, String, i64)> =
+            with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
         Ok(rows
             .into_iter()
-            .map(|(productid, designation, description, prdtypecode)| DatasetRow { productid, designation, description, prdtypecode })
+            .map(
+                |(productid, designation, description, prdtypecode)| DatasetRow {
+                    productid,
+                    designation,
+                    description,
+                    prdtypecode,
+                },
+            )
             .collect())
     }
 }
 
 /// Reads one split (`train`, `validation`, `holdout`) of a version, checking its sha256.
-pub async fn read_split(artifacts: &ArtifactStore, version: &DatasetManifest, split: &str) -> Result<Vec<DatasetRow>> {
-    let file = version
-        .files
-        .get(split)
-        .ok_or_else(|| DataError::InvalidArgument(format!("dataset {} has no split {split:?}", version.id)))?;
+pub async fn read_split(
+    artifacts: &ArtifactStore,
+    version: &DatasetManifest,
+    split: &str,
+) -> Result<Vec<DatasetRow>> {
+    let file = version.files.get(split).ok_or_else(|| {
+        DataError::InvalidArgument(format!("dataset {} has no split {split:?}", version.id))
+    })?;
     from_parquet(artifacts.get_verified(&file.key, &file.sha256).await?)
 }
 
@@ -273,7 +330,13 @@ struct Built {
 /// The version id: a hash of everything that decides the files' content.
 fn version_id(loaded: &[DatasetRow], holdout: &[DatasetRow], o: &DatasetOptions) -> String {
     let mut h = Sha256::new();
-    h.update(format!("dataset-v1|{}|{:?}|{}|{}|", o.strategy.as_str(), o.cap, o.seed, o.validation_fraction));
+    h.update(format!(
+        "dataset-v1|{}|{:?}|{}|{}|",
+        o.strategy.as_str(),
+        o.cap,
+        o.seed,
+        o.validation_fraction
+    ));
     for (tag, rows) in [(b'L', loaded), (b'H', holdout)] {
         for r in rows {
             h.update([tag]);
@@ -302,7 +365,10 @@ fn build(loaded: Vec<DatasetRow>, holdout: Vec<DatasetRow>, o: &DatasetOptions) 
     let loaded_rows = loaded.len();
     let holdout_keys: HashSet<[u8; 32]> = holdout.iter().map(text_key).collect();
     let before = loaded.len();
-    let loaded: Vec<DatasetRow> = loaded.into_iter().filter(|r| !holdout_keys.contains(&text_key(r))).collect();
+    let loaded: Vec<DatasetRow> = loaded
+        .into_iter()
+        .filter(|r| !holdout_keys.contains(&text_key(r)))
+        .collect();
     let dropped_holdout_duplicates = before - loaded.len();
 
     // Group duplicates, then per class send whole groups to validation until its share is reached.
@@ -312,7 +378,10 @@ fn build(loaded: Vec<DatasetRow>, holdout: Vec<DatasetRow>, o: &DatasetOptions) 
     }
     let mut class_groups: BTreeMap<i64, Vec<&Vec<usize>>> = BTreeMap::new();
     for g in groups.values() {
-        class_groups.entry(loaded[g[0]].prdtypecode).or_default().push(g);
+        class_groups
+            .entry(loaded[g[0]].prdtypecode)
+            .or_default()
+            .push(g);
     }
     let mut in_validation = vec![false; loaded.len()];
     for gs in class_groups.values_mut() {
@@ -337,10 +406,21 @@ fn build(loaded: Vec<DatasetRow>, holdout: Vec<DatasetRow>, o: &DatasetOptions) 
     }
     let mut train = resample(train, o.strategy, o.cap, &mut rng);
     train.shuffle(&mut rng);
-    Built { train, validation, holdout, loaded_rows, dropped_holdout_duplicates }
+    Built {
+        train,
+        validation,
+        holdout,
+        loaded_rows,
+        dropped_holdout_duplicates,
+    }
 }
 
-fn resample(rows: Vec<DatasetRow>, strategy: Strategy, cap: Option<usize>, rng: &mut ChaCha8Rng) -> Vec<DatasetRow> {
+fn resample(
+    rows: Vec<DatasetRow>,
+    strategy: Strategy,
+    cap: Option<usize>,
+    rng: &mut ChaCha8Rng,
+) -> Vec<DatasetRow> {
     let mut by_class: BTreeMap<i64, Vec<DatasetRow>> = BTreeMap::new();
     for r in rows {
         by_class.entry(r.prdtypecode).or_default().push(r);
@@ -357,7 +437,9 @@ fn resample(rows: Vec<DatasetRow>, strategy: Strategy, cap: Option<usize>, rng: 
             rows.shuffle(rng);
             rows.truncate(target);
         } else if strategy == Strategy::Oversample && rows.len() < target {
-            let extra: Vec<DatasetRow> = (0..target - rows.len()).filter_map(|_| rows.choose(rng).cloned()).collect();
+            let extra: Vec<DatasetRow> = (0..target - rows.len())
+                .filter_map(|_| rows.choose(rng).cloned())
+                .collect();
             rows.extend(extra);
         }
         out.extend(rows);
@@ -386,13 +468,23 @@ pub fn to_parquet(rows: &[DatasetRow]) -> Result<Vec<u8>> {
     let batch = RecordBatch::try_new(
         schema(),
         vec![
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.productid))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.designation.as_str()))),
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.description.as_str()))),
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.prdtypecode))),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|r| r.productid),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.designation.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.description.as_str()),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|r| r.prdtypecode),
+            )),
         ],
     )?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
     let mut out = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut out, schema(), Some(props))?;
     writer.write(&batch)?;
@@ -406,17 +498,30 @@ pub fn from_parquet(bytes: Bytes) -> Result<Vec<DatasetRow>> {
     for batch in reader {
         let batch = batch?;
         let col = |name: &str| {
-            batch.column_by_name(name).ok_or_else(|| DataError::InvalidArgument(format!("parquet file has no column {name}")))
+            batch.column_by_name(name).ok_or_else(|| {
+                DataError::InvalidArgument(format!("parquet file has no column {name}"))
+            })
         };
         let ints = |name: &str| -> Result<Int64Array> {
-            col(name)?.as_any().downcast_ref::<Int64Array>().cloned()
+            col(name)?
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .cloned()
                 .ok_or_else(|| DataError::InvalidArgument(format!("column {name} is not Int64")))
         };
         let strs = |name: &str| -> Result<StringArray> {
-            col(name)?.as_any().downcast_ref::<StringArray>().cloned()
+            col(name)?
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .cloned()
                 .ok_or_else(|| DataError::InvalidArgument(format!("column {name} is not Utf8")))
         };
-        let (pid, des, desc, code) = (ints("productid")?, strs("designation")?, strs("description")?, ints("prdtypecode")?);
+        let (pid, des, desc, code) = (
+            ints("productid")?,
+            strs("designation")?,
+            strs("description")?,
+            ints("prdtypecode")?,
+        );
         for i in 0..batch.num_rows() {
             rows.push(DatasetRow {
                 productid: pid.value(i),
@@ -434,7 +539,12 @@ mod tests {
     use super::*;
 
     fn row(pid: i64, text: &str, code: i64) -> DatasetRow {
-        DatasetRow { productid: pid, designation: text.into(), description: String::new(), prdtypecode: code }
+        DatasetRow {
+            productid: pid,
+            designation: text.into(),
+            description: String::new(),
+            prdtypecode: code,
+        }
     }
 
     #[test]
@@ -445,13 +555,25 @@ mod tests {
             loaded.push(row(i, &format!("Produit {}", i / 2), 10 + (i % 2) * 30));
         }
         let holdout = vec![row(5000, "produit 3", 40)];
-        let o = DatasetOptions { strategy: Strategy::None, validation_fraction: 0.2, ..Default::default() };
+        let o = DatasetOptions {
+            strategy: Strategy::None,
+            validation_fraction: 0.2,
+            ..Default::default()
+        };
         let b = build(loaded, holdout, &o);
         assert_eq!(b.dropped_holdout_duplicates, 2);
         let train_keys: HashSet<_> = b.train.iter().map(text_key).collect();
-        assert!(b.validation.iter().all(|r| !train_keys.contains(&text_key(r))));
+        assert!(
+            b.validation
+                .iter()
+                .all(|r| !train_keys.contains(&text_key(r)))
+        );
         assert_eq!(b.train.len() + b.validation.len(), 198);
-        assert!((35..=45).contains(&b.validation.len()), "{}", b.validation.len());
+        assert!(
+            (35..=45).contains(&b.validation.len()),
+            "{}",
+            b.validation.len()
+        );
     }
 
     #[test]
@@ -461,11 +583,26 @@ mod tests {
             rows.push(row(i, &format!("a{i}"), if i < 50 { 1 } else { 2 }));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let d = distribution(&resample(rows.clone(), Strategy::Undersample, None, &mut rng));
+        let d = distribution(&resample(
+            rows.clone(),
+            Strategy::Undersample,
+            None,
+            &mut rng,
+        ));
         assert_eq!(d, BTreeMap::from([(1, 10), (2, 10)]));
-        let d = distribution(&resample(rows.clone(), Strategy::Oversample, None, &mut rng));
+        let d = distribution(&resample(
+            rows.clone(),
+            Strategy::Oversample,
+            None,
+            &mut rng,
+        ));
         assert_eq!(d, BTreeMap::from([(1, 50), (2, 50)]));
-        let d = distribution(&resample(rows.clone(), Strategy::Oversample, Some(30), &mut rng));
+        let d = distribution(&resample(
+            rows.clone(),
+            Strategy::Oversample,
+            Some(30),
+            &mut rng,
+        ));
         assert_eq!(d, BTreeMap::from([(1, 50), (2, 30)]));
         let d = distribution(&resample(rows, Strategy::Undersample, Some(20), &mut rng));
         assert_eq!(d, BTreeMap::from([(1, 20), (2, 10)]));
@@ -473,7 +610,13 @@ mod tests {
 
     #[test]
     fn parquet_round_trip_is_exact_and_deterministic() {
-        let rows = vec![row(1, "é\"x\n", 10), DatasetRow { description: "<p>a</p>".into(), ..row(2, "b", 40) }];
+        let rows = vec![
+            row(1, "é\"x\n", 10),
+            DatasetRow {
+                description: "<p>a</p>".into(),
+                ..row(2, "b", 40)
+            },
+        ];
         let a = to_parquet(&rows).unwrap();
         assert_eq!(a, to_parquet(&rows).unwrap());
         assert_eq!(from_parquet(Bytes::from(a)).unwrap(), rows);
@@ -481,7 +624,10 @@ mod tests {
 
     #[test]
     fn strategy_parses() {
-        assert_eq!("oversample".parse::<Strategy>().unwrap(), Strategy::Oversample);
+        assert_eq!(
+            "oversample".parse::<Strategy>().unwrap(),
+            Strategy::Oversample
+        );
         assert!("balanced".parse::<Strategy>().is_err());
     }
 }

@@ -6,9 +6,16 @@ use std::path::PathBuf;
 pub enum DataError {
     /// Bad input in a CSV file: names the file, the line (1-based, as an editor shows it) and the problem.
     #[error("{}:{line}: {message}", file.display())]
-    Csv { file: PathBuf, line: u64, message: String },
+    Csv {
+        file: PathBuf,
+        line: u64,
+        message: String,
+    },
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     #[error("no source pool has been imported yet: run `rakuten data import` first")]
@@ -25,7 +32,11 @@ pub enum DataError {
     #[error("artifact store {url}: {message}")]
     ArtifactConfig { url: String, message: String },
     #[error("artifact {key}: sha256 mismatch (expected {expected}, found {found})")]
-    ArtifactCorrupt { key: String, expected: String, found: String },
+    ArtifactCorrupt {
+        key: String,
+        expected: String,
+        found: String,
+    },
     #[error("artifact store: {0}")]
     Artifact(#[from] object_store::Error),
     #[error("database: {0}")]
@@ -42,7 +53,11 @@ pub enum DataError {
 
 impl DataError {
     pub(crate) fn csv(file: impl Into<PathBuf>, line: u64, message: impl Into<String>) -> Self {
-        DataError::Csv { file: file.into(), line, message: message.into() }
+        DataError::Csv {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
     }
 
     /// True when the error is the caller's input, not the system: workflows must not retry these.

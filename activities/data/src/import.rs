@@ -43,7 +43,11 @@ pub struct ImportReport {
 impl Store {
     /// Reads, validates and imports `files`. All or nothing: a bad row anywhere imports no row.
     /// Importing the same rows again is a no-op; importing different rows over an existing pool is refused.
-    pub async fn import(&self, files: &SourceFiles, options: &ImportOptions) -> Result<ImportReport> {
+    pub async fn import(
+        &self,
+        files: &SourceFiles,
+        options: &ImportOptions,
+    ) -> Result<ImportReport> {
         let started = Instant::now();
         let rows = files.read()?;
         self.import_rows(files, rows, options, started).await
@@ -69,7 +73,11 @@ impl Store {
         let total_rows = rows.len() as i64;
         let pool_rows = total_rows - holdout_rows;
         let started_at = Utc::now();
-        let paths: Vec<String> = files.paths().iter().map(|p| p.display().to_string()).collect();
+        let paths: Vec<String> = files
+            .paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
 
         let import_id = with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -132,7 +140,13 @@ impl Store {
             tx.commit().await?;
             id
         });
-        tracing::info!(import_id, total_rows, pool_rows, holdout_rows, "imported source pool");
+        tracing::info!(
+            import_id,
+            total_rows,
+            pool_rows,
+            holdout_rows,
+            "imported source pool"
+        );
         Ok(ImportReport {
             import_id,
             checksum: sum,
@@ -148,11 +162,21 @@ impl Store {
 /// Bulk insert of source rows inside the caller's transaction: COPY on PostgreSQL, multi-row INSERTs on
 /// SQLite (one prepared statement per 500 rows).
 trait SourceRowSink {
-    async fn insert_source_rows(&mut self, rows: &[SourceRow], placement: &[Placement], import_id: i64) -> Result<()>;
+    async fn insert_source_rows(
+        &mut self,
+        rows: &[SourceRow],
+        placement: &[Placement],
+        import_id: i64,
+    ) -> Result<()>;
 }
 
 impl SourceRowSink for sqlx::PgConnection {
-    async fn insert_source_rows(&mut self, rows: &[SourceRow], placement: &[Placement], import_id: i64) -> Result<()> {
+    async fn insert_source_rows(
+        &mut self,
+        rows: &[SourceRow],
+        placement: &[Placement],
+        import_id: i64,
+    ) -> Result<()> {
         let mut copy = self
             .copy_in_raw(
                 "COPY source_rows (productid, row_index, imageid, designation, description, prdtypecode, \
@@ -185,7 +209,12 @@ impl SourceRowSink for sqlx::PgConnection {
 }
 
 impl SourceRowSink for sqlx::SqliteConnection {
-    async fn insert_source_rows(&mut self, rows: &[SourceRow], placement: &[Placement], import_id: i64) -> Result<()> {
+    async fn insert_source_rows(
+        &mut self,
+        rows: &[SourceRow],
+        placement: &[Placement],
+        import_id: i64,
+    ) -> Result<()> {
         let pairs: Vec<(&SourceRow, &Placement)> = rows.iter().zip(placement).collect();
         for chunk in pairs.chunks(500) {
             let mut q = QueryBuilder::<sqlx::Sqlite>::new(

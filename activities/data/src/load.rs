@@ -62,7 +62,19 @@ pub struct LoadOutcome {
     pub percent_loaded: f64,
 }
 
-type BatchRow = (i64, String, String, f64, i64, f64, f64, String, String, DateTime<Utc>, DateTime<Utc>);
+type BatchRow = (
+    i64,
+    String,
+    String,
+    f64,
+    i64,
+    f64,
+    f64,
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
 const BATCH_COLUMNS: &str = "id, name, kind, requested_percent, row_count, percent_before, percent_after, checksum, \
                              actor, started_at, finished_at";
 
@@ -87,16 +99,25 @@ impl Store {
     ///
     /// Idempotent: a name already applied loads nothing and returns that batch. Concurrent loads are
     /// serialised on the `pool_state` row, so two batches never take the same rows.
-    pub async fn load(&self, request: &LoadRequest, name: &str, actor: &str) -> Result<LoadOutcome> {
+    pub async fn load(
+        &self,
+        request: &LoadRequest,
+        name: &str,
+        actor: &str,
+    ) -> Result<LoadOutcome> {
         let (kind, percent) = match *request {
             LoadRequest::Initial { percent } => ("initial", percent),
             LoadRequest::Increment { percent } => ("incremental", percent),
         };
         if !(percent > 0.0 && percent <= 100.0) {
-            return Err(DataError::InvalidArgument(format!("percent must be in (0, 100], got {percent}")));
+            return Err(DataError::InvalidArgument(format!(
+                "percent must be in (0, 100], got {percent}"
+            )));
         }
         if name.trim().is_empty() {
-            return Err(DataError::InvalidArgument("batch name must not be empty".into()));
+            return Err(DataError::InvalidArgument(
+                "batch name must not be empty".into(),
+            ));
         }
         let started_at = Utc::now();
         with_pool!(self, p => {

@@ -51,17 +51,28 @@ pub fn place_rows(codes: &[i64], holdout_fraction: f64, seed: u64) -> Vec<Placem
     for (order, (_, i)) in keyed.into_iter().enumerate() {
         placement[i] = Some(order as i64);
     }
-    debug_assert!(placement.iter().zip(&is_holdout).all(|(p, h)| p.is_none() == *h));
+    debug_assert!(
+        placement
+            .iter()
+            .zip(&is_holdout)
+            .all(|(p, h)| p.is_none() == *h)
+    );
     placement
 }
 
 /// Rows to add to reach `percent` of the pool: `ceil(pool * percent / 100)`, capped at the pool.
 pub fn rows_for_percent(pool_rows: i64, percent: f64) -> i64 {
-    (((pool_rows as f64) * percent / 100.0) - 1e-9).ceil().clamp(0.0, pool_rows as f64) as i64
+    (((pool_rows as f64) * percent / 100.0) - 1e-9)
+        .ceil()
+        .clamp(0.0, pool_rows as f64) as i64
 }
 
 pub fn percent_of(rows: i64, pool_rows: i64) -> f64 {
-    if pool_rows == 0 { 0.0 } else { 100.0 * rows as f64 / pool_rows as f64 }
+    if pool_rows == 0 {
+        0.0
+    } else {
+        100.0 * rows as f64 / pool_rows as f64
+    }
 }
 
 #[cfg(test)]
@@ -80,7 +91,13 @@ mod tests {
     fn holdout_is_stratified_and_never_a_whole_class() {
         let codes = codes();
         let p = place_rows(&codes, 0.15, 42);
-        let held = |c: i64| codes.iter().zip(&p).filter(|(x, p)| **x == c && p.is_none()).count();
+        let held = |c: i64| {
+            codes
+                .iter()
+                .zip(&p)
+                .filter(|(x, p)| **x == c && p.is_none())
+                .count()
+        };
         assert_eq!(held(10), 15);
         assert_eq!(held(40), 6);
         assert_eq!(held(50), 1);
@@ -97,7 +114,13 @@ mod tests {
         assert_eq!(orders, (0..orders.len() as i64).collect::<Vec<_>>());
         // The first 40 % of the order holds about 40 % of each large class.
         let cut = (orders.len() as f64 * 0.4) as i64;
-        let first = |c: i64| codes.iter().zip(&p).filter(|(x, p)| **x == c && p.is_some_and(|o| o < cut)).count();
+        let first = |c: i64| {
+            codes
+                .iter()
+                .zip(&p)
+                .filter(|(x, p)| **x == c && p.is_some_and(|o| o < cut))
+                .count()
+        };
         assert!((first(10) as i64 - 34).abs() <= 1, "{}", first(10));
         assert!((first(40) as i64 - 14).abs() <= 1, "{}", first(40));
     }

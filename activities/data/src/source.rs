@@ -73,7 +73,13 @@ pub fn checksum(rows: &[SourceRow]) -> String {
 }
 
 const X_COLUMNS: [&str; 4] = ["designation", "description", "productid", "imageid"];
-const MERGED_COLUMNS: [&str; 5] = ["designation", "description", "productid", "imageid", "prdtypecode"];
+const MERGED_COLUMNS: [&str; 5] = [
+    "designation",
+    "description",
+    "productid",
+    "imageid",
+    "prdtypecode",
+];
 
 struct CsvFile {
     path: PathBuf,
@@ -83,16 +89,33 @@ struct CsvFile {
 
 impl CsvFile {
     fn open(path: &Path) -> Result<CsvFile> {
-        let file = std::fs::File::open(path).map_err(|source| DataError::Io { path: path.into(), source })?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(file);
+        let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(file);
         let header = match reader.headers() {
-            Ok(h) => h.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect::<Vec<_>>(),
+            Ok(h) => h
+                .iter()
+                .map(|s| s.trim_start_matches('\u{feff}').to_string())
+                .collect::<Vec<_>>(),
             Err(e) => return Err(csv_error(path, e)),
         };
         if header.len() <= 1 && header.iter().all(|h| h.is_empty()) {
-            return Err(DataError::csv(path, 1, "the file is empty: expected a header line"));
+            return Err(DataError::csv(
+                path,
+                1,
+                "the file is empty: expected a header line",
+            ));
         }
-        Ok(CsvFile { path: path.into(), reader, header })
+        Ok(CsvFile {
+            path: path.into(),
+            reader,
+            header,
+        })
     }
 
     fn column(&self, name: &str) -> Result<usize> {
@@ -100,7 +123,10 @@ impl CsvFile {
             DataError::csv(
                 &self.path,
                 1,
-                format!("missing column {name:?} (header is {:?})", self.header.join(",")),
+                format!(
+                    "missing column {name:?} (header is {:?})",
+                    self.header.join(",")
+                ),
             )
         })
     }
@@ -120,25 +146,53 @@ fn csv_error(path: &Path, e: csv::Error) -> DataError {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("expected {expected_len} fields, found {len}")
         }
-        csv::ErrorKind::Io(err) => return DataError::Io { path: path.into(), source: std::io::Error::new(err.kind(), err.to_string()) },
+        csv::ErrorKind::Io(err) => {
+            return DataError::Io {
+                path: path.into(),
+                source: std::io::Error::new(err.kind(), err.to_string()),
+            };
+        }
         _ => e.to_string(),
     };
     DataError::csv(path, line, message)
 }
 
-fn int_field(path: &Path, line: u64, rec: &csv::StringRecord, idx: usize, name: &str) -> Result<i64> {
+fn int_field(
+    path: &Path,
+    line: u64,
+    rec: &csv::StringRecord,
+    idx: usize,
+    name: &str,
+) -> Result<i64> {
     let raw = rec.get(idx).unwrap_or("").trim();
-    raw.parse::<i64>()
-        .map_err(|_| DataError::csv(path, line, format!("{name} must be an integer, found {raw:?}")))
+    raw.parse::<i64>().map_err(|_| {
+        DataError::csv(
+            path,
+            line,
+            format!("{name} must be an integer, found {raw:?}"),
+        )
+    })
 }
 
-fn text_field(path: &Path, line: u64, rec: &csv::StringRecord, idx: usize, name: &str) -> Result<String> {
+fn text_field(
+    path: &Path,
+    line: u64,
+    rec: &csv::StringRecord,
+    idx: usize,
+    name: &str,
+) -> Result<String> {
     let value = rec.get(idx).unwrap_or("");
     if value.contains('\0') {
-        return Err(DataError::csv(path, line, format!("{name} contains a NUL character")));
+        return Err(DataError::csv(
+            path,
+            line,
+            format!("{name} contains a NUL character"),
+        ));
     }
     Ok(value.to_string())
 }
@@ -165,14 +219,21 @@ fn read_challenge(x_path: &Path, y_path: &Path) -> Result<Vec<SourceRow>> {
             return Err(DataError::csv(
                 y_path,
                 labels.last().map(|l| l.0 + 1).unwrap_or(2),
-                format!("has {} rows but {} has more (its line {line} has no label)", labels.len(), x_path.display()),
+                format!(
+                    "has {} rows but {} has more (its line {line} has no label)",
+                    labels.len(),
+                    x_path.display()
+                ),
             ));
         };
         if y_index != index {
             return Err(DataError::csv(
                 y_path,
                 y_line,
-                format!("index {y_index} does not match index {index} at {}:{line}", x_path.display()),
+                format!(
+                    "index {y_index} does not match index {index} at {}:{line}",
+                    x_path.display()
+                ),
             ));
         }
         rows.push(SourceRow {
@@ -189,7 +250,12 @@ fn read_challenge(x_path: &Path, y_path: &Path) -> Result<Vec<SourceRow>> {
         return Err(DataError::csv(
             y_path,
             y_line,
-            format!("has {} rows but {} has only {}", labels.len(), x_path.display(), rows.len()),
+            format!(
+                "has {} rows but {} has only {}",
+                labels.len(),
+                x_path.display(),
+                rows.len()
+            ),
         ));
     }
     if rows.is_empty() {
@@ -200,8 +266,14 @@ fn read_challenge(x_path: &Path, y_path: &Path) -> Result<Vec<SourceRow>> {
 
 fn read_merged(path: &Path) -> Result<Vec<SourceRow>> {
     let mut f = CsvFile::open(path)?;
-    let idx: Vec<usize> = MERGED_COLUMNS.iter().map(|c| f.column(c)).collect::<Result<_>>()?;
-    let index_col = f.header.iter().position(|h| h.is_empty() || h == "Unnamed: 0");
+    let idx: Vec<usize> = MERGED_COLUMNS
+        .iter()
+        .map(|c| f.column(c))
+        .collect::<Result<_>>()?;
+    let index_col = f
+        .header
+        .iter()
+        .position(|h| h.is_empty() || h == "Unnamed: 0");
     let mut rows = Vec::new();
     for (i, rec) in f.records().enumerate() {
         let (line, rec) = rec?;
@@ -224,7 +296,13 @@ fn read_merged(path: &Path) -> Result<Vec<SourceRow>> {
     Ok(rows)
 }
 
-fn required_text(path: &Path, line: u64, rec: &csv::StringRecord, idx: usize, name: &str) -> Result<String> {
+fn required_text(
+    path: &Path,
+    line: u64,
+    rec: &csv::StringRecord,
+    idx: usize,
+    name: &str,
+) -> Result<String> {
     let v = text_field(path, line, rec, idx, name)?;
     if v.trim().is_empty() {
         return Err(DataError::csv(path, line, format!("{name} is empty")));
@@ -245,14 +323,22 @@ fn expect_header(f: &CsvFile, columns: &[&str]) -> Result<()> {
             return Err(DataError::csv(
                 &f.path,
                 1,
-                format!("missing column {c:?}: expected header \",{}\", found {:?}", columns.join(","), f.header.join(",")),
+                format!(
+                    "missing column {c:?}: expected header \",{}\", found {:?}",
+                    columns.join(","),
+                    f.header.join(",")
+                ),
             ));
         }
     }
     Err(DataError::csv(
         &f.path,
         1,
-        format!("wrong header: expected \",{}\", found {:?}", columns.join(","), f.header.join(",")),
+        format!(
+            "wrong header: expected \",{}\", found {:?}",
+            columns.join(","),
+            f.header.join(",")
+        ),
     ))
 }
 
@@ -262,11 +348,15 @@ fn check_unique_productids(rows: &[SourceRow], files: &SourceFiles) -> Result<()
     for (i, r) in rows.iter().enumerate() {
         if let Some(&first) = seen.get(&r.productid) {
             let path = files.paths()[0].to_path_buf();
-            let (first_line, line) = duplicate_lines(&path, first, i).unwrap_or((first as u64 + 2, i as u64 + 2));
+            let (first_line, line) =
+                duplicate_lines(&path, first, i).unwrap_or((first as u64 + 2, i as u64 + 2));
             return Err(DataError::csv(
                 path,
                 line,
-                format!("duplicate productid {} (first seen on line {first_line})", r.productid),
+                format!(
+                    "duplicate productid {} (first seen on line {first_line})",
+                    r.productid
+                ),
             ));
         }
         seen.insert(r.productid, i);

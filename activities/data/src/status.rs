@@ -58,14 +58,16 @@ impl Store {
         });
         Ok(DataStatus {
             backend: self.backend().to_string(),
-            import: import.map(|(import_id, kind, checksum, total_rows, pool_rows, holdout_rows)| ImportInfo {
-                import_id,
-                kind,
-                checksum,
-                total_rows,
-                pool_rows,
-                holdout_rows,
-            }),
+            import: import.map(
+                |(import_id, kind, checksum, total_rows, pool_rows, holdout_rows)| ImportInfo {
+                    import_id,
+                    kind,
+                    checksum,
+                    total_rows,
+                    pool_rows,
+                    holdout_rows,
+                },
+            ),
             loaded_rows,
             pool_rows,
             percent_loaded: percent_of(loaded_rows, pool_rows),

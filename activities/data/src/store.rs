@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::error::{DataError, Result};
 
@@ -58,11 +60,13 @@ impl Store {
                     .await?,
             )
         } else if let Some(path) = sqlite_path(url) {
-            if let Some(parent) = std::path::Path::new(path).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|source| DataError::Io { path: parent.to_path_buf(), source })?;
-                }
+            if let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|source| DataError::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
             }
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -70,7 +74,12 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
-            Pool::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await?,
+            )
         } else {
             return Err(DataError::UnsupportedDatabase(url.to_string()));
         };
@@ -122,7 +131,7 @@ impl Store {
 
     /// The audit log, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows: Vec<(i64, DateTime<Utc>, String, String, String, String, String)> = with_pool!(self, p => {
+        let rows: Vec<AuditRow> = with_pool!(self, p => {
             sqlx::query_as(
                 "SELECT id, at, actor, action, entity, entity_id, details FROM audit_log ORDER BY id DESC LIMIT $1",
             )
@@ -132,18 +141,23 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, at, actor, action, entity, entity_id, details)| AuditEntry {
-                id,
-                at,
-                actor,
-                action,
-                entity,
-                entity_id,
-                details: serde_json::from_str(&details).unwrap_or(serde_json::Value::String(details)),
-            })
+            .map(
+                |(id, at, actor, action, entity, entity_id, details)| AuditEntry {
+                    id,
+                    at,
+                    actor,
+                    action,
+                    entity,
+                    entity_id,
+                    details: serde_json::from_str(&details)
+                        .unwrap_or(serde_json::Value::String(details)),
+                },
+            )
             .collect())
     }
 }
+
+type AuditRow = (i64, DateTime<Utc>, String, String, String, String, String);
 
 /// One line of the append-only audit log.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -176,7 +190,9 @@ macro_rules! audit {
 pub(crate) use audit;
 
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     Some(rest.split('?').next().unwrap_or(rest))
 }
 
@@ -186,7 +202,10 @@ mod tests {
 
     #[test]
     fn sqlite_urls() {
-        assert_eq!(sqlite_path("sqlite://.rakuten/rakuten.db"), Some(".rakuten/rakuten.db"));
+        assert_eq!(
+            sqlite_path("sqlite://.rakuten/rakuten.db"),
+            Some(".rakuten/rakuten.db")
+        );
         assert_eq!(sqlite_path("sqlite:/tmp/x.db?mode=rwc"), Some("/tmp/x.db"));
         assert_eq!(sqlite_path("postgres://h/db"), None);
     }

@@ -3,14 +3,22 @@
 mod common;
 
 use data::dataset::read_split;
-use data::{DataError, DatasetOptions, ImportOptions, LoadRequest, LoadStatus, SourceFiles, Strategy};
+use data::{
+    DataError, DatasetOptions, ImportOptions, LoadRequest, LoadStatus, SourceFiles, Strategy,
+};
 
 fn opts() -> ImportOptions {
-    ImportOptions { actor: "test".into(), ..Default::default() }
+    ImportOptions {
+        actor: "test".into(),
+        ..Default::default()
+    }
 }
 
 async fn import_sample(db: &common::TestDb) -> data::ImportReport {
-    db.store.import(&SourceFiles::Merged(common::sample_csv()), &opts()).await.unwrap()
+    db.store
+        .import(&SourceFiles::Merged(common::sample_csv()), &opts())
+        .await
+        .unwrap()
 }
 
 on_both_backends!(import_load_until_full, async |db: &common::TestDb| {
@@ -19,15 +27,25 @@ on_both_backends!(import_load_until_full, async |db: &common::TestDb| {
     assert_eq!(report.total_rows, 6698);
     assert!(!report.already_imported);
     // 15 % per class, rounded: between 14 % and 16 % overall.
-    assert!((940..=1070).contains(&report.holdout_rows), "{}", report.holdout_rows);
+    assert!(
+        (940..=1070).contains(&report.holdout_rows),
+        "{}",
+        report.holdout_rows
+    );
     assert_eq!(report.pool_rows + report.holdout_rows, 6698);
 
-    let initial = store.load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test").await.unwrap();
+    let initial = store
+        .load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test")
+        .await
+        .unwrap();
     assert_eq!(initial.status, LoadStatus::Loaded);
     let expected = (report.pool_rows as f64 * 0.4).ceil() as i64;
     assert_eq!(initial.loaded_rows, expected);
 
-    let week = store.load(&LoadRequest::Increment { percent: 3.0 }, "week_2", "test").await.unwrap();
+    let week = store
+        .load(&LoadRequest::Increment { percent: 3.0 }, "week_2", "test")
+        .await
+        .unwrap();
     assert_eq!(week.status, LoadStatus::Loaded);
     let step = (report.pool_rows as f64 * 0.03).ceil() as i64;
     assert_eq!(week.loaded_rows, expected + step);
@@ -36,7 +54,10 @@ on_both_backends!(import_load_until_full, async |db: &common::TestDb| {
     assert!((batch.percent_after - batch.percent_before - 3.0).abs() < 0.05);
 
     // The same batch name again loads nothing and returns the batch as recorded.
-    let again = store.load(&LoadRequest::Increment { percent: 3.0 }, "week_2", "test").await.unwrap();
+    let again = store
+        .load(&LoadRequest::Increment { percent: 3.0 }, "week_2", "test")
+        .await
+        .unwrap();
     assert_eq!(again.status, LoadStatus::AlreadyApplied);
     assert_eq!(again.loaded_rows, week.loaded_rows);
     assert_eq!(again.batch.unwrap().checksum, batch.checksum);
@@ -44,7 +65,14 @@ on_both_backends!(import_load_until_full, async |db: &common::TestDb| {
     // Load to the end: 100 % of the pool, then nothing more.
     let mut k = 3;
     loop {
-        let out = store.load(&LoadRequest::Increment { percent: 3.0 }, &format!("week_{k}"), "test").await.unwrap();
+        let out = store
+            .load(
+                &LoadRequest::Increment { percent: 3.0 },
+                &format!("week_{k}"),
+                "test",
+            )
+            .await
+            .unwrap();
         if out.status == LoadStatus::PoolExhausted {
             break;
         }
@@ -57,7 +85,10 @@ on_both_backends!(import_load_until_full, async |db: &common::TestDb| {
     assert_eq!(status.class_counts.len(), 27);
     assert_eq!(status.class_counts.values().sum::<i64>(), report.pool_rows);
     assert_eq!(status.batches.len(), k - 1);
-    assert_eq!(status.batches.iter().map(|b| b.rows).sum::<i64>(), report.pool_rows);
+    assert_eq!(
+        status.batches.iter().map(|b| b.rows).sum::<i64>(),
+        report.pool_rows
+    );
 
     // Holdout rows are never loaded.
     let leaked = store
@@ -65,104 +96,226 @@ on_both_backends!(import_load_until_full, async |db: &common::TestDb| {
         .await
         .unwrap();
     assert_eq!(leaked, 0);
-    assert_eq!(store.count("SELECT COUNT(*) FROM labels").await.unwrap(), report.pool_rows);
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM labels").await.unwrap(),
+        report.pool_rows
+    );
 
     // Every change is in the audit log, which refuses updates.
     let audit = store.audit_log(100).await.unwrap();
     assert_eq!(audit.iter().filter(|a| a.action == "load").count(), k - 1);
     assert_eq!(audit.iter().filter(|a| a.action == "import").count(), 1);
-    assert!(store.execute_raw("UPDATE audit_log SET actor = 'x'").await.is_err());
+    assert!(
+        store
+            .execute_raw("UPDATE audit_log SET actor = 'x'")
+            .await
+            .is_err()
+    );
     assert!(store.execute_raw("DELETE FROM audit_log").await.is_err());
 });
 
-on_both_backends!(reimport_is_a_noop_and_another_pool_is_refused, async |db: &common::TestDb| {
-    let first = import_sample(db).await;
-    let again = import_sample(db).await;
-    assert!(again.already_imported);
-    assert_eq!(again.import_id, first.import_id);
-    assert_eq!(db.store.count("SELECT COUNT(*) FROM source_rows").await.unwrap(), 6698);
+on_both_backends!(
+    reimport_is_a_noop_and_another_pool_is_refused,
+    async |db: &common::TestDb| {
+        let first = import_sample(db).await;
+        let again = import_sample(db).await;
+        assert!(again.already_imported);
+        assert_eq!(again.import_id, first.import_id);
+        assert_eq!(
+            db.store
+                .count("SELECT COUNT(*) FROM source_rows")
+                .await
+                .unwrap(),
+            6698
+        );
 
-    let other = db.dir.path().join("other.csv");
-    std::fs::write(&other, "designation,description,productid,imageid,prdtypecode\nA,,1,2,10\nB,,3,4,40\n").unwrap();
-    let err = db.store.import(&SourceFiles::Merged(other), &opts()).await.unwrap_err();
-    assert!(matches!(err, DataError::PoolConflict { .. }), "{err}");
-    assert_eq!(db.store.count("SELECT COUNT(*) FROM source_rows").await.unwrap(), 6698);
-});
+        let other = db.dir.path().join("other.csv");
+        std::fs::write(
+            &other,
+            "designation,description,productid,imageid,prdtypecode\nA,,1,2,10\nB,,3,4,40\n",
+        )
+        .unwrap();
+        let err = db
+            .store
+            .import(&SourceFiles::Merged(other), &opts())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::PoolConflict { .. }), "{err}");
+        assert_eq!(
+            db.store
+                .count("SELECT COUNT(*) FROM source_rows")
+                .await
+                .unwrap(),
+            6698
+        );
+    }
+);
 
 on_both_backends!(bad_file_imports_nothing, async |db: &common::TestDb| {
     let bad = db.dir.path().join("bad.csv");
-    std::fs::write(&bad, "designation,description,productid,imageid,prdtypecode\nA,,1,2,10\nB,,3,4,abc\n").unwrap();
-    let err = db.store.import(&SourceFiles::Merged(bad), &opts()).await.unwrap_err();
-    assert!(err.to_string().contains("bad.csv:3: prdtypecode must be an integer"), "{err}");
-    assert_eq!(db.store.count("SELECT COUNT(*) FROM source_rows").await.unwrap(), 0);
-    assert_eq!(db.store.count("SELECT COUNT(*) FROM imports").await.unwrap(), 0);
+    std::fs::write(
+        &bad,
+        "designation,description,productid,imageid,prdtypecode\nA,,1,2,10\nB,,3,4,abc\n",
+    )
+    .unwrap();
+    let err = db
+        .store
+        .import(&SourceFiles::Merged(bad), &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("bad.csv:3: prdtypecode must be an integer"),
+        "{err}"
+    );
+    assert_eq!(
+        db.store
+            .count("SELECT COUNT(*) FROM source_rows")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        db.store
+            .count("SELECT COUNT(*) FROM imports")
+            .await
+            .unwrap(),
+        0
+    );
     assert!(matches!(
-        db.store.load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test").await,
+        db.store
+            .load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test")
+            .await,
         Err(DataError::NoSourcePool)
     ));
 });
 
-on_both_backends!(concurrent_loads_never_overlap, async |db: &common::TestDb| {
-    let report = import_sample(db).await;
-    let a = db.store.clone();
-    let b = db.store.clone();
-    let (ra, rb) = tokio::join!(
-        tokio::spawn(async move { a.load(&LoadRequest::Increment { percent: 10.0 }, "a", "test").await }),
-        tokio::spawn(async move { b.load(&LoadRequest::Increment { percent: 10.0 }, "b", "test").await }),
-    );
-    let (ra, rb) = (ra.unwrap().unwrap(), rb.unwrap().unwrap());
-    let step = (report.pool_rows as f64 * 0.1).ceil() as i64;
-    assert_eq!(ra.loaded_rows.max(rb.loaded_rows), 2 * step);
-    assert_eq!(db.store.count("SELECT COUNT(*) FROM products").await.unwrap(), 2 * step);
-});
+on_both_backends!(
+    concurrent_loads_never_overlap,
+    async |db: &common::TestDb| {
+        let report = import_sample(db).await;
+        let a = db.store.clone();
+        let b = db.store.clone();
+        let (ra, rb) = tokio::join!(
+            tokio::spawn(async move {
+                a.load(&LoadRequest::Increment { percent: 10.0 }, "a", "test")
+                    .await
+            }),
+            tokio::spawn(async move {
+                b.load(&LoadRequest::Increment { percent: 10.0 }, "b", "test")
+                    .await
+            }),
+        );
+        let (ra, rb) = (ra.unwrap().unwrap(), rb.unwrap().unwrap());
+        let step = (report.pool_rows as f64 * 0.1).ceil() as i64;
+        assert_eq!(ra.loaded_rows.max(rb.loaded_rows), 2 * step);
+        assert_eq!(
+            db.store
+                .count("SELECT COUNT(*) FROM products")
+                .await
+                .unwrap(),
+            2 * step
+        );
+    }
+);
 
-on_both_backends!(dataset_versions_are_reproducible, async |db: &common::TestDb| {
-    let store = &db.store;
-    let artifacts = db.artifacts();
-    import_sample(db).await;
-    assert!(matches!(
-        store.build_dataset(&artifacts, &DatasetOptions::default()).await,
-        Err(DataError::NothingLoaded)
-    ));
-    store.load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test").await.unwrap();
+on_both_backends!(
+    dataset_versions_are_reproducible,
+    async |db: &common::TestDb| {
+        let store = &db.store;
+        let artifacts = db.artifacts();
+        import_sample(db).await;
+        assert!(matches!(
+            store
+                .build_dataset(&artifacts, &DatasetOptions::default())
+                .await,
+            Err(DataError::NothingLoaded)
+        ));
+        store
+            .load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test")
+            .await
+            .unwrap();
 
-    let o = DatasetOptions { strategy: Strategy::Undersample, actor: "test".into(), ..Default::default() };
-    let v1 = store.build_dataset(&artifacts, &o).await.unwrap();
-    assert!(!v1.reused);
-    let v2 = store.build_dataset(&artifacts, &o).await.unwrap();
-    assert!(v2.reused);
-    assert_eq!(v1.id(), v2.id());
-    assert_eq!(v1.sha256, v2.sha256);
+        let o = DatasetOptions {
+            strategy: Strategy::Undersample,
+            actor: "test".into(),
+            ..Default::default()
+        };
+        let v1 = store.build_dataset(&artifacts, &o).await.unwrap();
+        assert!(!v1.reused);
+        let v2 = store.build_dataset(&artifacts, &o).await.unwrap();
+        assert!(v2.reused);
+        assert_eq!(v1.id(), v2.id());
+        assert_eq!(v1.sha256, v2.sha256);
 
-    let train = read_split(&artifacts, &v1.manifest, "train").await.unwrap();
-    let counts = &v1.manifest.files["train"].class_distribution;
-    assert_eq!(counts.len(), 27);
-    let min = *counts.values().min().unwrap();
-    assert!(counts.values().all(|&c| c == min), "undersampled classes are equal: {counts:?}");
-    assert_eq!(train.len(), min * 27);
-    let holdout = read_split(&artifacts, &v1.manifest, "holdout").await.unwrap();
-    assert_eq!(holdout.len() as i64, store.count("SELECT COUNT(*) FROM source_rows WHERE is_holdout").await.unwrap());
+        let train = read_split(&artifacts, &v1.manifest, "train").await.unwrap();
+        let counts = &v1.manifest.files["train"].class_distribution;
+        assert_eq!(counts.len(), 27);
+        let min = *counts.values().min().unwrap();
+        assert!(
+            counts.values().all(|&c| c == min),
+            "undersampled classes are equal: {counts:?}"
+        );
+        assert_eq!(train.len(), min * 27);
+        let holdout = read_split(&artifacts, &v1.manifest, "holdout")
+            .await
+            .unwrap();
+        assert_eq!(
+            holdout.len() as i64,
+            store
+                .count("SELECT COUNT(*) FROM source_rows WHERE is_holdout")
+                .await
+                .unwrap()
+        );
 
-    // The same input in a fresh database gives the same version id and the same bytes.
-    let other = common::TestDb::sqlite().await;
-    other.store.import(&SourceFiles::Merged(common::sample_csv()), &opts()).await.unwrap();
-    other.store.load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test").await.unwrap();
-    let v3 = other.store.build_dataset(&other.artifacts(), &o).await.unwrap();
-    assert_eq!(v3.id(), v1.id());
-    assert_eq!(v3.sha256, v1.sha256);
-    other.cleanup().await;
+        // The same input in a fresh database gives the same version id and the same bytes.
+        let other = common::TestDb::sqlite().await;
+        other
+            .store
+            .import(&SourceFiles::Merged(common::sample_csv()), &opts())
+            .await
+            .unwrap();
+        other
+            .store
+            .load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test")
+            .await
+            .unwrap();
+        let v3 = other
+            .store
+            .build_dataset(&other.artifacts(), &o)
+            .await
+            .unwrap();
+        assert_eq!(v3.id(), v1.id());
+        assert_eq!(v3.sha256, v1.sha256);
+        other.cleanup().await;
 
-    // More data or another strategy: another version.
-    let v4 = store.build_dataset(&artifacts, &DatasetOptions { strategy: Strategy::Oversample, ..o.clone() }).await.unwrap();
-    assert_ne!(v4.id(), v1.id());
-    store.load(&LoadRequest::Increment { percent: 3.0 }, "week_2", "test").await.unwrap();
-    let v5 = store.build_dataset(&artifacts, &o).await.unwrap();
-    assert_ne!(v5.id(), v1.id());
-    assert_eq!(v5.manifest.last_batch.as_deref(), Some("week_2"));
-    assert_eq!(store.dataset_versions().await.unwrap().len(), 3);
+        // More data or another strategy: another version.
+        let v4 = store
+            .build_dataset(
+                &artifacts,
+                &DatasetOptions {
+                    strategy: Strategy::Oversample,
+                    ..o.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_ne!(v4.id(), v1.id());
+        store
+            .load(&LoadRequest::Increment { percent: 3.0 }, "week_2", "test")
+            .await
+            .unwrap();
+        let v5 = store.build_dataset(&artifacts, &o).await.unwrap();
+        assert_ne!(v5.id(), v1.id());
+        assert_eq!(v5.manifest.last_batch.as_deref(), Some("week_2"));
+        assert_eq!(store.dataset_versions().await.unwrap().len(), 3);
 
-    // A corrupted file is detected on read.
-    let key = &v1.manifest.files["validation"].key;
-    std::fs::write(db.dir.path().join("artifacts").join(key), b"not parquet").unwrap();
-    assert!(matches!(read_split(&artifacts, &v1.manifest, "validation").await, Err(DataError::ArtifactCorrupt { .. })));
-});
+        // A corrupted file is detected on read.
+        let key = &v1.manifest.files["validation"].key;
+        std::fs::write(db.dir.path().join("artifacts").join(key), b"not parquet").unwrap();
+        assert!(matches!(
+            read_split(&artifacts, &v1.manifest, "validation").await,
+            Err(DataError::ArtifactCorrupt { .. })
+        ));
+    }
+);

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rakuten", version, about = "Rakuten MLOps control room: data, models, drift, workflows, serving")]
+#[command(
+    name = "rakuten",
+    version,
+    about = "Rakuten MLOps control room: data, models, drift, workflows, serving"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -34,9 +38,12 @@ pub struct Global {
 
 impl Global {
     pub fn actor(&self) -> String {
-        self.actor
-            .clone()
-            .unwrap_or_else(|| format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())))
+        self.actor.clone().unwrap_or_else(|| {
+            format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            )
+        })
     }
 }
 

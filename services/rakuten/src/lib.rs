@@ -14,10 +14,10 @@ pub use commands::run;
 
 /// 2 for the user's own bad input (a file, a flag), 1 for everything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if let Some(d) = e.downcast_ref::<data::DataError>() {
-        if d.is_bad_input() {
-            return 2;
-        }
+    if let Some(d) = e.downcast_ref::<data::DataError>()
+        && d.is_bad_input()
+    {
+        return 2;
     }
     if e.downcast_ref::<commands::UsageError>().is_some() {
         return 2;

@@ -18,7 +18,12 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let store = Store::connect(&url).await.expect("sqlite store");
-        TestDb { store, url, dir, schema: None }
+        TestDb {
+            store,
+            url,
+            dir,
+            schema: None,
+        }
     }
 
     pub async fn postgres() -> TestDb {
@@ -27,12 +32,20 @@ impl TestDb {
         let admin = Store::connect_unmigrated(&base).await.expect(
             "PostgreSQL at 127.0.0.1:5432 (start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)",
         );
-        admin.execute_raw(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+        admin
+            .execute_raw(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
         admin.close().await;
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
         let store = Store::connect(&url).await.expect("postgres store");
-        TestDb { store, url, dir: tempfile::tempdir().unwrap(), schema: Some(schema) }
+        TestDb {
+            store,
+            url,
+            dir: tempfile::tempdir().unwrap(),
+            schema: Some(schema),
+        }
     }
 
     pub fn artifacts(&self) -> data::ArtifactStore {
@@ -44,14 +57,18 @@ impl TestDb {
         self.store.close().await;
         if let Some(schema) = self.schema {
             let admin = Store::connect_unmigrated(&pg_url()).await.unwrap();
-            admin.execute_raw(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
+            admin
+                .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .unwrap();
             admin.close().await;
         }
     }
 }
 
 pub fn pg_url() -> String {
-    std::env::var("RAKUTEN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("RAKUTEN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub fn shared_dir() -> PathBuf {

@@ -46,13 +46,30 @@ pub async fn run(g: &Global, cmd: DataCommand) -> anyhow::Result<()> {
                 "rows": rows.len(), "seed": args.seed, "x_train": x, "y_train": y,
                 "seconds": started.elapsed().as_secs_f64(),
             });
-            emit(g.json, &report, |_| format!("wrote {} rows to {} and {}", rows.len(), x.display(), y.display()))
+            emit(g.json, &report, |_| {
+                format!(
+                    "wrote {} rows to {} and {}",
+                    rows.len(),
+                    x.display(),
+                    y.display()
+                )
+            })
         }
         DataCommand::Audit { limit } => {
             let entries = open_store(g).await?.audit_log(limit).await?;
             emit(g.json, &entries, |es| {
                 es.iter()
-                    .map(|e| format!("{}  {:<24} {:<16} {}:{}  {}", e.at.format("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity, e.entity_id, e.details))
+                    .map(|e| {
+                        format!(
+                            "{}  {:<24} {:<16} {}:{}  {}",
+                            e.at.format("%Y-%m-%d %H:%M:%S"),
+                            e.actor,
+                            e.action,
+                            e.entity,
+                            e.entity_id,
+                            e.details
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -77,11 +94,18 @@ async fn import(g: &Global, args: ImportArgs) -> anyhow::Result<()> {
     let files = source_files(args.x_train, args.y_train, args.csv)?
         .ok_or_else(|| UsageError("give either --x-train and --y-train, or --csv".into()))?;
     let store = open_store(g).await?;
-    let options = ImportOptions { holdout_fraction: args.holdout_fraction, seed: args.seed, actor: g.actor() };
+    let options = ImportOptions {
+        holdout_fraction: args.holdout_fraction,
+        seed: args.seed,
+        actor: g.actor(),
+    };
     let report = store.import(&files, &options).await?;
     emit(g.json, &report, |r| {
         if r.already_imported {
-            format!("already imported as import #{} ({} rows); nothing written", r.import_id, r.total_rows)
+            format!(
+                "already imported as import #{} ({} rows); nothing written",
+                r.import_id, r.total_rows
+            )
         } else {
             format!(
                 "imported {} rows in {:.2}s ({:.0} rows/s): {} in the pool, {} kept aside as the fixed holdout",
@@ -97,9 +121,20 @@ async fn import(g: &Global, args: ImportArgs) -> anyhow::Result<()> {
 
 async fn load(g: &Global, args: LoadArgs) -> anyhow::Result<()> {
     let (request, default_name) = match (args.initial, args.percent) {
-        (Some(p), None) => (LoadRequest::Initial { percent: p }, INITIAL_BATCH_NAME.to_string()),
-        (None, Some(p)) => (LoadRequest::Increment { percent: p }, weekly_batch_name(chrono::Utc::now())),
-        _ => return Err(UsageError("give exactly one of --initial PERCENT or --percent PERCENT".into()).into()),
+        (Some(p), None) => (
+            LoadRequest::Initial { percent: p },
+            INITIAL_BATCH_NAME.to_string(),
+        ),
+        (None, Some(p)) => (
+            LoadRequest::Increment { percent: p },
+            weekly_batch_name(chrono::Utc::now()),
+        ),
+        _ => {
+            return Err(UsageError(
+                "give exactly one of --initial PERCENT or --percent PERCENT".into(),
+            )
+            .into());
+        }
     };
     let name = args.batch.unwrap_or(default_name);
     let store = open_store(g).await?;
@@ -116,7 +151,10 @@ async fn load(g: &Global, args: LoadArgs) -> anyhow::Result<()> {
             b.rows,
             o.percent_loaded
         ),
-        _ => format!("the pool is fully loaded ({} rows, 100%); nothing to load", o.loaded_rows),
+        _ => format!(
+            "the pool is fully loaded ({} rows, 100%); nothing to load",
+            o.loaded_rows
+        ),
     })
 }
 
@@ -139,7 +177,11 @@ pub(crate) fn human_dataset(v: &data::DatasetVersion) -> String {
     format!(
         "dataset {}{}: train {} / validation {} / holdout {} rows ({}), sha256 {}\n  at {}",
         v.id(),
-        if v.reused { " (existing version, unchanged input)" } else { "" },
+        if v.reused {
+            " (existing version, unchanged input)"
+        } else {
+            ""
+        },
         f["train"].rows,
         f["validation"].rows,
         f["holdout"].rows,
@@ -164,7 +206,11 @@ pub(crate) fn human_status(s: &data::DataStatus) -> String {
                 i.kind,
                 &i.checksum[..12]
             );
-            let _ = write!(out, "\nloaded: {} of {} pool rows ({:.1}%)", s.loaded_rows, s.pool_rows, s.percent_loaded);
+            let _ = write!(
+                out,
+                "\nloaded: {} of {} pool rows ({:.1}%)",
+                s.loaded_rows, s.pool_rows, s.percent_loaded
+            );
             for b in &s.batches {
                 let _ = write!(
                     out,
@@ -179,11 +225,19 @@ pub(crate) fn human_status(s: &data::DataStatus) -> String {
                 );
             }
             if !s.class_counts.is_empty() {
-                let counts: Vec<String> = s.class_counts.iter().map(|(c, n)| format!("{c}:{n}")).collect();
+                let counts: Vec<String> = s
+                    .class_counts
+                    .iter()
+                    .map(|(c, n)| format!("{c}:{n}"))
+                    .collect();
                 let _ = write!(out, "\nper class: {}", counts.join(" "));
             }
         }
     }
-    let _ = write!(out, "\ndataset versions: {}, inference log rows: {} ({})", s.dataset_versions, s.inference_log_rows, s.backend);
+    let _ = write!(
+        out,
+        "\ndataset versions: {}, inference log rows: {} ({})",
+        s.dataset_versions, s.inference_log_rows, s.backend
+    );
     out
 }

@@ -19,17 +19,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => up::run(g, args).await,
         Command::Db(DbCommand::Migrate) => {
-            let store = Store::connect_unmigrated(&g.database_url).await.context("connecting to the database")?;
+            let store = Store::connect_unmigrated(&g.database_url)
+                .await
+                .context("connecting to the database")?;
             let applied = store.migrate().await?;
-            let report = serde_json::json!({ "backend": store.backend(), "applied_migrations": applied });
-            emit(g.json, &report, |_| format!("{}: {applied} migration(s) applied", store.backend()))
+            let report =
+                serde_json::json!({ "backend": store.backend(), "applied_migrations": applied });
+            emit(g.json, &report, |_| {
+                format!("{}: {applied} migration(s) applied", store.backend())
+            })
         }
         Command::Data(cmd) => data_cmd::run(g, cmd).await,
     }
 }
 
 pub(crate) async fn open_store(g: &Global) -> anyhow::Result<Store> {
-    Store::connect(&g.database_url).await.with_context(|| format!("opening database {}", redact(&g.database_url)))
+    Store::connect(&g.database_url)
+        .await
+        .with_context(|| format!("opening database {}", redact(&g.database_url)))
 }
 
 pub(crate) fn open_artifacts(g: &Global) -> anyhow::Result<ArtifactStore> {

@@ -39,12 +39,44 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
                 SourceFiles::Challenge { x_train, y_train }
             }
         };
-        seeded_from = Some(files.paths().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + "));
-        import = Some(store.import(&files, &ImportOptions { actor: actor.clone(), ..Default::default() }).await?);
+        seeded_from = Some(
+            files
+                .paths()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" + "),
+        );
+        import = Some(
+            store
+                .import(
+                    &files,
+                    &ImportOptions {
+                        actor: actor.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await?,
+        );
     }
-    let initial_load =
-        store.load(&LoadRequest::Initial { percent: args.initial_percent }, INITIAL_BATCH_NAME, &actor).await?;
-    let dataset = store.build_dataset(&artifacts, &DatasetOptions { actor, ..Default::default() }).await?;
+    let initial_load = store
+        .load(
+            &LoadRequest::Initial {
+                percent: args.initial_percent,
+            },
+            INITIAL_BATCH_NAME,
+            &actor,
+        )
+        .await?;
+    let dataset = store
+        .build_dataset(
+            &artifacts,
+            &DatasetOptions {
+                actor,
+                ..Default::default()
+            },
+        )
+        .await?;
     let report = UpReport {
         database_url: redact(&g.database_url),
         artifacts: artifacts.url().to_string(),
@@ -55,7 +87,10 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         status: store.status().await?,
     };
     emit(g.json, &report, |r| {
-        let mut s = format!("database:  {}\nartifacts: {}\n", r.database_url, r.artifacts);
+        let mut s = format!(
+            "database:  {}\nartifacts: {}\n",
+            r.database_url, r.artifacts
+        );
         if let Some(from) = &r.seeded_from {
             s.push_str(&format!("seeded from {from}\n"));
         }
@@ -71,7 +106,11 @@ fn seed_dir(database_url: &str) -> std::path::PathBuf {
     let base = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))
-        .and_then(|p| std::path::Path::new(p.split('?').next().unwrap_or(p)).parent().map(|d| d.to_path_buf()))
+        .and_then(|p| {
+            std::path::Path::new(p.split('?').next().unwrap_or(p))
+                .parent()
+                .map(|d| d.to_path_buf())
+        })
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| std::path::PathBuf::from(".rakuten"));
     base.join("seed")
