@@ -196,6 +196,20 @@ fn sqlite_path(url: &str) -> Option<&str> {
     Some(rest.split('?').next().unwrap_or(rest))
 }
 
+impl Store {
+    /// Runs one statement outside any transaction (administration: schemas in tests, maintenance).
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
+        Ok(with_pool!(self, p => sqlx::raw_sql(sql).execute(p).await?.rows_affected()))
+    }
+}
+
+impl Store {
+    /// `SELECT COUNT(*) …` and friends: one integer.
+    pub async fn count(&self, sql: &str) -> Result<i64> {
+        Ok(with_pool!(self, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::sqlite_path;
@@ -208,19 +222,5 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite:/tmp/x.db?mode=rwc"), Some("/tmp/x.db"));
         assert_eq!(sqlite_path("postgres://h/db"), None);
-    }
-}
-
-impl Store {
-    /// Runs one statement outside any transaction (administration: schemas in tests, maintenance).
-    pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
-        Ok(with_pool!(self, p => sqlx::raw_sql(sql).execute(p).await?.rows_affected()))
-    }
-}
-
-impl Store {
-    /// `SELECT COUNT(*) …` and friends: one integer.
-    pub async fn count(&self, sql: &str) -> Result<i64> {
-        Ok(with_pool!(self, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await?))
     }
 }
