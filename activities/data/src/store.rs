@@ -24,15 +24,16 @@ pub enum Pool {
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool (`&PgPool` or `&SqlitePool`).
+#[macro_export]
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
-        match &$store.pool {
+        match $store.pool() {
             $crate::store::Pool::Postgres($pool) => $body,
             $crate::store::Pool::Sqlite($pool) => $body,
         }
     };
 }
-pub(crate) use with_pool;
+pub use with_pool;
 
 /// A connected, migrated database.
 #[derive(Clone, Debug)]
@@ -101,6 +102,11 @@ impl Store {
             sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(p).await?
         });
         Ok(n as usize)
+    }
+
+    /// The concrete pool, for crates that share this database (the registry) and use `with_pool!`.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     /// `"postgres"` or `"sqlite"`.
@@ -172,6 +178,7 @@ pub struct AuditEntry {
 }
 
 /// Appends to the audit log inside the caller's transaction, so the change and its record land together.
+#[macro_export]
 macro_rules! audit {
     ($tx:expr, $actor:expr, $action:expr, $entity:expr, $entity_id:expr, $details:expr) => {
         sqlx::query(
@@ -187,7 +194,7 @@ macro_rules! audit {
         .await
     };
 }
-pub(crate) use audit;
+pub use audit;
 
 fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url

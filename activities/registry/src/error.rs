@@ -1,0 +1,44 @@
+//! The registry's one error type.
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    #[error("model {name} version {version}: artifact {problem}; it cannot be promoted or served")]
+    BadArtifact {
+        name: String,
+        version: i64,
+        problem: String,
+    },
+    #[error("model {0} has no earlier Production version to roll back to")]
+    NothingToRollBack(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Data(#[from] data::DataError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl RegistryError {
+    /// The caller's mistake (not worth a retry).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            RegistryError::NotFound(_)
+            | RegistryError::InvalidArgument(_)
+            | RegistryError::BadArtifact { .. }
+            | RegistryError::NothingToRollBack(_) => true,
+            RegistryError::Data(d) => d.is_bad_input(),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
