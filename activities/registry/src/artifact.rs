@@ -29,8 +29,11 @@ impl ArtifactManifest {
     }
 }
 
+/// A file's name and bytes.
+pub type NamedFile = (String, Vec<u8>);
+
 /// Reads a model folder (its regular files, not sub-folders) into memory with its manifest.
-pub fn read_dir(dir: &Path) -> Result<(ArtifactManifest, Vec<(String, Vec<u8>)>)> {
+pub fn read_dir(dir: &Path) -> Result<(ArtifactManifest, Vec<NamedFile>)> {
     let io = |source| RegistryError::Io {
         path: dir.to_path_buf(),
         source,
