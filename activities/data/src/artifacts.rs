@@ -27,25 +27,8 @@ impl ArtifactStore {
             url: spec.to_string(),
             message,
         };
-        if let Some(rest) = spec.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            let s3 = object_store::aws::AmazonS3Builder::from_env()
-                .with_bucket_name(bucket)
-                .with_allow_http(true)
-                .build()
-                .map_err(|e| config(e.to_string()))?;
-            let inner: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
-                Arc::new(s3)
-            } else {
-                Arc::new(object_store::prefix::PrefixStore::new(
-                    s3,
-                    prefix.trim_matches('/'),
-                ))
-            };
-            return Ok(ArtifactStore {
-                inner,
-                url: spec.trim_end_matches('/').to_string(),
-            });
+        if spec.starts_with("s3://") {
+            return ArtifactStore::open_s3(spec, object_store::aws::AmazonS3Builder::from_env());
         }
         if spec == "memory://" {
             return Ok(ArtifactStore {
@@ -72,6 +55,38 @@ impl ArtifactStore {
         Ok(ArtifactStore {
             inner: Arc::new(fs),
             url: format!("file://{}", abs.display()),
+        })
+    }
+
+    /// Opens `s3://bucket/prefix` with explicit settings (endpoint, credentials) instead of the environment.
+    pub fn open_s3(
+        spec: &str,
+        builder: object_store::aws::AmazonS3Builder,
+    ) -> Result<ArtifactStore> {
+        let config = |message: String| DataError::ArtifactConfig {
+            url: spec.to_string(),
+            message,
+        };
+        let rest = spec
+            .strip_prefix("s3://")
+            .ok_or_else(|| config("expected s3://bucket/prefix".into()))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let s3 = builder
+            .with_bucket_name(bucket)
+            .with_allow_http(true)
+            .build()
+            .map_err(|e| config(e.to_string()))?;
+        let inner: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
+            Arc::new(s3)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(
+                s3,
+                prefix.trim_matches('/'),
+            ))
+        };
+        Ok(ArtifactStore {
+            inner,
+            url: spec.trim_end_matches('/').to_string(),
         })
     }
 
