@@ -290,6 +290,25 @@ impl Store {
         Ok(out)
     }
 
+    /// The fixed holdout: an id naming exactly these rows (`ho-` + 16 hex of their ids and labels) and the rows.
+    /// Every model is scored on it, and scores are compared only between equal ids.
+    pub async fn holdout(&self) -> Result<(String, Vec<DatasetRow>)> {
+        let rows = self
+            .dataset_rows(
+                "SELECT productid, designation, description, prdtypecode FROM source_rows WHERE is_holdout ORDER BY productid",
+            )
+            .await?;
+        if rows.is_empty() {
+            return Err(DataError::NoSourcePool);
+        }
+        let mut h = Sha256::new();
+        for r in &rows {
+            h.update(r.productid.to_le_bytes());
+            h.update(r.prdtypecode.to_le_bytes());
+        }
+        Ok((format!("ho-{}", &hex::encode(h.finalize())[..16]), rows))
+    }
+
     async fn dataset_rows(&self, sql: &str) -> Result<Vec<DatasetRow>> {
         let rows: Vec<(i64, String, String, i64)> =
             with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);

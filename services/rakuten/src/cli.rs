@@ -57,6 +57,122 @@ pub enum Command {
     /// The source pool, incremental loads and dataset versions
     #[command(subcommand)]
     Data(DataCommand),
+    /// Offline training, evaluation and prediction on challenge-format files
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// The model registry: versions, stages, aliases, promotion, rollback
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Training runs and their metrics
+    #[command(subcommand)]
+    Runs(RunsCommand),
+    /// Drift tests and reports
+    #[command(subcommand)]
+    Drift(DriftCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Register an artifact folder from `rakuten model train`, scored on the fixed holdout (idempotent)
+    Register(RegisterArgs),
+    /// Every version with its stage, holdout f1_weighted and aliases
+    List {
+        #[arg(long)]
+        name: Option<String>,
+    },
+    Show {
+        name: String,
+        version: i64,
+    },
+    /// Move a version to a stage (Production archives the previous Production version)
+    Promote {
+        name: String,
+        version: i64,
+        #[arg(long, default_value = "Production")]
+        stage: String,
+        #[arg(long, default_value = "manual promotion")]
+        reason: String,
+    },
+    /// Back to the version that was Production before the current one
+    Rollback {
+        name: String,
+        #[arg(long, default_value = "manual rollback")]
+        reason: String,
+    },
+    /// Point an alias (e.g. challenger) at a version
+    Alias {
+        name: String,
+        alias: String,
+        version: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[arg(long)]
+    pub model_dir: PathBuf,
+    #[arg(long, default_value = registry::DEFAULT_MODEL_NAME)]
+    pub name: String,
+    /// Also apply the promotion policy (first model ≥ 0.75 f1_weighted; later ones beat the champion by 0.005)
+    #[arg(long)]
+    pub promote: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    Show {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Train on a MERGED csv (designation, description, productid, imageid, prdtypecode) into an artifact folder
+    Train {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Model type (default: the measured best)
+        #[arg(long)]
+        model_type: Option<String>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Share of the rows held out for early stopping
+        #[arg(long, default_value_t = 0.15)]
+        validation_fraction: f64,
+    },
+    /// Score an artifact folder on a MERGED csv: accuracy, f1_weighted, f1_macro, per_class
+    Eval {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Classify one product
+    Predict {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        designation: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value_t = 5)]
+        top_k: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DriftCommand {
+    /// Run the drift tests on a fixture file (the format of shared/fixtures/drift) and print the results
+    Test {
+        #[arg(long)]
+        fixture: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
