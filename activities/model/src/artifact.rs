@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! DIR/model.safetensors        embedding, bias[, head.weight, head.bias], idf        (f32)
-//! DIR/tokenizer.json           WordPiece tokenizer (models with sub-word features)
+//! DIR/tokenizer.json           BPE tokenizer (models with sub-word features)
 //! DIR/config.json              ModelConfig: type, dims, labels, feature spec, preparation version, sha256s
 //! DIR/metrics.json             TrainReport: validation metrics, per-class scores, confusion, history
 //! DIR/confusion_matrix.json    labels and counts

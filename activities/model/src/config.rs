@@ -19,7 +19,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub enum ModelType {
     /// TF-IDF over word uni+bigrams (5,000 features) + multinomial logistic regression: the original baseline.
     TfidfLogreg,
-    /// Hashed TF-IDF over word uni+bigrams, character 2–5-grams and WordPiece pieces + logistic regression.
+    /// Hashed TF-IDF over word uni+bigrams, character 2–5-grams and BPE pieces + logistic regression.
     NgramLogreg,
 }
 
@@ -66,7 +66,7 @@ pub struct TrainConfig {
     pub word_ngram_max: usize,
     pub char_ngram_min: usize,
     pub char_ngram_max: usize,
-    /// Adds WordPiece pieces of a tokenizer trained on the training corpus as a feature family.
+    /// Adds BPE pieces of a tokenizer trained on the training corpus as a feature family.
     pub subwords: bool,
     pub subword_vocab_size: usize,
     /// Characters of prepared text used for features (bounds the cost of one prediction).

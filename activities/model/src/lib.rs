@@ -3,7 +3,7 @@
 //! Reading order:
 //! - [`prepare`] — the one text preparation used by training and serving (versioned).
 //! - [`data`] — MERGED CSV reader, fixed stratified split.
-//! - [`subword`] — WordPiece tokenizer trained on the training corpus, saved as tokenizer.json.
+//! - [`subword`] — BPE tokenizer trained on the training corpus, saved as tokenizer.json.
 //! - [`features`] — sparse TF-IDF features: word n-gram vocabulary, or hashed word/char/sub-word n-grams.
 //! - [`net`] — the Candle network (bag of feature embeddings, optional head) and its serving twin.
 //! - [`config`] — model types, training config, the saved model config.

@@ -8,7 +8,7 @@
 //! both halves against the all-Candle graph. Serving runs [`Weights::logits`], the same sums in plain Rust.
 
 use candle_core::backprop::GradStore;
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -105,7 +105,8 @@ pub(crate) fn weighted_cross_entropy(
         .affine(-1.0 / f64::from(total.max(f32::MIN_POSITIVE)), 0.0)?)
 }
 
-/// A mini-batch in the flat layout the Candle forward pass wants.
+/// A mini-batch in the flat layout the all-Candle forward pass wants (the tests' reference).
+#[cfg(test)]
 pub(crate) struct Batch {
     ids: Tensor,
     values: Tensor,
@@ -113,6 +114,7 @@ pub(crate) struct Batch {
     size: usize,
 }
 
+#[cfg(test)]
 impl Batch {
     pub(crate) fn new(rows: &[&SparseVec], device: &Device) -> Result<Self, ModelError> {
         let total: usize = rows.iter().map(|r| r.ids.len()).sum();
@@ -176,12 +178,14 @@ impl Net {
         self.vars.clone()
     }
 
+    /// The whole forward pass in Candle ops: the reference the sparse training step is tested against.
+    #[cfg(test)]
     pub(crate) fn forward(&self, batch: &Batch) -> Result<Tensor, ModelError> {
         let width = self.dims.width();
         let gathered = self.vars[0]
             .index_select(&batch.ids, 0)?
             .broadcast_mul(&batch.values)?;
-        let zeros = Tensor::zeros((batch.size, width), DType::F32, gathered.device())?;
+        let zeros = Tensor::zeros((batch.size, width), candle_core::DType::F32, gathered.device())?;
         let pooled = zeros
             .index_add(&batch.segments, &gathered, 0)?
             .broadcast_add(self.vars[1].as_tensor())?;
