@@ -1,0 +1,144 @@
+//! Serving: a loaded model that turns raw product text into class probabilities.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::ModelConfig;
+use crate::data::LabeledText;
+use crate::error::ModelError;
+use crate::features::Featurizer;
+use crate::metrics::Metrics;
+use crate::net::{Weights, softmax};
+use crate::prepare::prepare_text;
+
+/// The answer for one product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub predicted_class: i64,
+    pub confidence: f32,
+    /// The `k` most probable classes, most probable first.
+    pub top_k: Vec<(i64, f32)>,
+}
+
+/// Raw text of one product to classify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductText<'a> {
+    pub designation: &'a str,
+    pub description: &'a str,
+}
+
+impl<'a> From<&'a LabeledText> for ProductText<'a> {
+    fn from(row: &'a LabeledText) -> Self {
+        Self {
+            designation: &row.designation,
+            description: &row.description,
+        }
+    }
+}
+
+/// A trained model ready to predict; cheap to share between threads (`Send + Sync`, read-only).
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    pub(crate) config: ModelConfig,
+    pub(crate) featurizer: Featurizer,
+    pub(crate) weights: Weights,
+}
+
+impl Classifier {
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// `prdtypecode` of each output, in output order.
+    pub fn labels(&self) -> &[i64] {
+        &self.config.labels
+    }
+
+    /// Probability of every class of [`Classifier::labels`].
+    pub fn probabilities(&self, designation: &str, description: &str) -> Result<Vec<f32>, ModelError> {
+        let prepared = prepare_text(designation, description);
+        let features = self.featurizer.transform(&prepared)?;
+        let mut probs = self.weights.logits(&features);
+        softmax(&mut probs);
+        Ok(probs)
+    }
+
+    pub fn predict(&self, designation: &str, description: &str, top_k: usize) -> Result<Prediction, ModelError> {
+        let probs = self.probabilities(designation, description)?;
+        Ok(self.rank(&probs, top_k))
+    }
+
+    /// Predicts many products on all cores; results in input order.
+    pub fn predict_batch(&self, items: &[ProductText<'_>], top_k: usize) -> Result<Vec<Prediction>, ModelError> {
+        items
+            .par_iter()
+            .with_min_len(64)
+            .map(|item| self.predict(item.designation, item.description, top_k))
+            .collect()
+    }
+
+    /// Probabilities of many products on all cores; results in input order.
+    pub fn probabilities_batch(&self, items: &[ProductText<'_>]) -> Result<Vec<Vec<f32>>, ModelError> {
+        items
+            .par_iter()
+            .with_min_len(64)
+            .map(|item| self.probabilities(item.designation, item.description))
+            .collect()
+    }
+
+    /// Scores the model on labelled rows; a label the model does not know is an error.
+    pub fn evaluate(&self, rows: &[LabeledText]) -> Result<Metrics, ModelError> {
+        let truth = rows
+            .iter()
+            .map(|r| self.class_index(r.label))
+            .collect::<Result<Vec<_>, _>>()?;
+        let items: Vec<ProductText<'_>> = rows.iter().map(ProductText::from).collect();
+        let predicted: Vec<usize> = self
+            .probabilities_batch(&items)?
+            .iter()
+            .map(|p| argmax(p))
+            .collect();
+        Metrics::from_indices(self.labels(), &truth, &predicted)
+    }
+
+    pub(crate) fn class_index(&self, label: i64) -> Result<usize, ModelError> {
+        self.config
+            .labels
+            .binary_search(&label)
+            .map_err(|_| ModelError::UnknownLabel {
+                label,
+                known: self.config.labels.len(),
+            })
+    }
+
+    fn rank(&self, probs: &[f32], top_k: usize) -> Prediction {
+        let mut order: Vec<usize> = (0..probs.len()).collect();
+        // Ties go to the lower class index, as in argmax.
+        order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(a.cmp(&b)));
+        let best = order.first().copied().unwrap_or(0);
+        Prediction {
+            predicted_class: self.config.labels.get(best).copied().unwrap_or_default(),
+            confidence: probs.get(best).copied().unwrap_or_default(),
+            top_k: order
+                .iter()
+                .take(top_k)
+                .map(|&i| (self.config.labels[i], probs[i]))
+                .collect(),
+        }
+    }
+}
+
+/// Evaluates a classifier on labelled rows (see [`Classifier::evaluate`]).
+pub fn evaluate(classifier: &Classifier, rows: &[LabeledText]) -> Result<Metrics, ModelError> {
+    classifier.evaluate(rows)
+}
+
+pub(crate) fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}

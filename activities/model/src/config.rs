@@ -1,0 +1,158 @@
+//! Training choices ([`TrainConfig`], [`ModelType`]) and the saved description of a model ([`ModelConfig`]).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModelError;
+use crate::features::FeatureSpec;
+use crate::net::Dims;
+
+/// Version of the artifact layout; loading refuses other versions.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The model families this crate trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelType {
+    /// TF-IDF over word uni+bigrams (5,000 features) + multinomial logistic regression: the original baseline.
+    TfidfLogreg,
+    /// Hashed TF-IDF over word uni+bigrams, character 2–5-grams and BPE pieces + logistic regression.
+    NgramLogreg,
+}
+
+impl ModelType {
+    pub const ALL: [ModelType; 2] = [ModelType::TfidfLogreg, ModelType::NgramLogreg];
+    /// The default, chosen by the benchmark in bench/model_bench.sh.
+    pub const DEFAULT: ModelType = ModelType::NgramLogreg;
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ModelType::TfidfLogreg => "tfidf_logreg",
+            ModelType::NgramLogreg => "ngram_logreg",
+        }
+    }
+}
+
+impl fmt::Display for ModelType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ModelType {
+    type Err = ModelError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+            let known: Vec<_> = Self::ALL.iter().map(ModelType::as_str).collect();
+            ModelError::InvalidInput(format!("unknown model type `{s}` (known: {})", known.join(", ")))
+        })
+    }
+}
+
+/// Everything that decides a training run. Same config, same rows → same weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub model_type: ModelType,
+    /// Vocabulary size of `tfidf_logreg`.
+    pub max_features: usize,
+    /// Hash buckets of `ngram_logreg`.
+    pub buckets: u32,
+    /// Width of a low-rank hidden layer (fastText style); 0 = plain logistic regression.
+    pub hidden: usize,
+    pub word_ngram_max: usize,
+    pub char_ngram_min: usize,
+    pub char_ngram_max: usize,
+    /// Adds BPE pieces of a tokenizer trained on the training corpus as a feature family.
+    pub subwords: bool,
+    pub subword_vocab_size: usize,
+    /// Characters of prepared text used for features (bounds the cost of one prediction).
+    pub max_chars: usize,
+    pub max_epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub weight_decay: f64,
+    /// Epochs without a better validation weighted F1 before stopping.
+    pub patience: usize,
+    /// Weights each class by `n / (classes × count)` in the loss ("balanced").
+    pub class_weighting: bool,
+    pub seed: u64,
+    /// If set, every epoch is checkpointed there and a new run with the same config resumes from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_dir: Option<PathBuf>,
+}
+
+impl TrainConfig {
+    pub fn for_model(model_type: ModelType) -> Self {
+        let base = Self {
+            model_type,
+            max_features: 5000,
+            buckets: 1 << 18,
+            hidden: 0,
+            word_ngram_max: 2,
+            char_ngram_min: 2,
+            char_ngram_max: 5,
+            subwords: true,
+            subword_vocab_size: 8000,
+            max_chars: 2000,
+            max_epochs: 30,
+            batch_size: 128,
+            learning_rate: 0.02,
+            weight_decay: 0.0,
+            patience: 3,
+            class_weighting: true,
+            seed: 42,
+            checkpoint_dir: None,
+        };
+        match model_type {
+            ModelType::TfidfLogreg => Self {
+                subwords: false,
+                ..base
+            },
+            ModelType::NgramLogreg => base,
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ModelError> {
+        let bad = |m: &str| Err(ModelError::InvalidInput(m.to_string()));
+        if self.batch_size == 0 || self.max_epochs == 0 {
+            return bad("batch_size and max_epochs must be positive");
+        }
+        if self.max_features == 0 || self.buckets == 0 || self.word_ngram_max == 0 {
+            return bad("max_features, buckets and word_ngram_max must be positive");
+        }
+        if self.char_ngram_min == 0 || self.char_ngram_min > self.char_ngram_max {
+            return bad("need 0 < char_ngram_min <= char_ngram_max");
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad("learning_rate must be a positive number");
+        }
+        Ok(())
+    }
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self::for_model(ModelType::DEFAULT)
+    }
+}
+
+/// config.json: what is needed to rebuild and check a trained model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub format_version: u32,
+    pub model_type: ModelType,
+    pub preparation_version: u32,
+    /// `prdtypecode` of each output, in output order.
+    pub labels: Vec<i64>,
+    pub dims: Dims,
+    pub features: FeatureSpec,
+    /// sha256 (hex) of model.safetensors.
+    pub model_sha256: String,
+    /// sha256 (hex) of tokenizer.json, when the model uses sub-word features.
+    pub tokenizer_sha256: Option<String>,
+    pub train_config: TrainConfig,
+}

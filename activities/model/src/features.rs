@@ -1,0 +1,347 @@
+//! Sparse features of prepared text: TF-IDF over a word n-gram vocabulary (the baseline), or TF-IDF over
+//! hashed word n-grams, character n-grams and sub-word pieces (the default).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModelError;
+use crate::prepare::words;
+use crate::subword::SubwordTokenizer;
+
+/// How text becomes features; saved in config.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FeatureSpec {
+    /// Like scikit-learn's `TfidfVectorizer(ngram_range=(1, word_ngram_max))`: words of two or more characters,
+    /// the `vocabulary` holds the most frequent n-grams of the training corpus.
+    Vocabulary {
+        word_ngram_max: usize,
+        vocabulary: Vec<String>,
+    },
+    /// Word n-grams, character n-grams within word boundaries and optional sub-word pieces, hashed into
+    /// `buckets`; each family is L2-normalised on its own. Text beyond `max_chars` is ignored.
+    Hashed {
+        buckets: u32,
+        word_ngram_max: usize,
+        char_ngram_min: usize,
+        char_ngram_max: usize,
+        subwords: bool,
+        max_chars: usize,
+    },
+}
+
+/// A sparse vector: feature ids (possibly repeated) and values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SparseVec {
+    pub ids: Vec<u32>,
+    pub values: Vec<f32>,
+}
+
+/// A fitted featurizer: spec, inverse document frequencies and, for hashed features, the sub-word tokenizer.
+#[derive(Debug, Clone)]
+pub struct Featurizer {
+    spec: FeatureSpec,
+    idf: Vec<f32>,
+    index: HashMap<String, u32>,
+    tokenizer: Option<SubwordTokenizer>,
+}
+
+impl Featurizer {
+    /// Keeps the `max_features` most frequent word n-grams of the corpus (ties broken alphabetically).
+    pub fn fit_vocabulary(prepared: &[String], word_ngram_max: usize, max_features: usize) -> Self {
+        let mut stats: HashMap<String, (u64, u32)> = HashMap::new();
+        for text in prepared {
+            let mut seen: Vec<String> = Vec::new();
+            for_each_word_ngram(text, word_ngram_max, |gram| seen.push(gram.to_string()));
+            seen.sort_unstable();
+            let mut i = 0;
+            while i < seen.len() {
+                let j = i + seen[i..].iter().take_while(|g| **g == seen[i]).count();
+                let entry = stats.entry(seen[i].clone()).or_default();
+                entry.0 += (j - i) as u64;
+                entry.1 += 1;
+                i = j;
+            }
+        }
+        let mut ranked: Vec<_> = stats.into_iter().collect();
+        ranked.sort_unstable_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
+        ranked.truncate(max_features);
+        ranked.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let n = prepared.len() as f32;
+        let idf = ranked.iter().map(|(_, (_, df))| smooth_idf(n, *df as f32)).collect();
+        let vocabulary: Vec<String> = ranked.into_iter().map(|(g, _)| g).collect();
+        Self::from_parts(
+            FeatureSpec::Vocabulary {
+                word_ngram_max,
+                vocabulary,
+            },
+            idf,
+            None,
+        )
+    }
+
+    /// Computes the inverse document frequency of every bucket of a hashed spec.
+    pub fn fit_hashed(
+        prepared: &[String],
+        spec: FeatureSpec,
+        tokenizer: Option<SubwordTokenizer>,
+    ) -> Result<Self, ModelError> {
+        let mut this = Self::from_parts(spec, Vec::new(), tokenizer);
+        let dim = this.dim();
+        this.idf = vec![1.0; dim];
+        let per_doc: Vec<Vec<u32>> = prepared
+            .par_iter()
+            .map(|t| {
+                let mut ids: Vec<u32> = this.counts(t)?.into_iter().flatten().map(|(id, _)| id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                Ok(ids)
+            })
+            .collect::<Result<_, ModelError>>()?;
+        let mut df = vec![0u32; dim];
+        for id in per_doc.iter().flatten() {
+            df[*id as usize] += 1;
+        }
+        let n = prepared.len() as f32;
+        this.idf = df.iter().map(|&d| smooth_idf(n, d as f32)).collect();
+        Ok(this)
+    }
+
+    /// Rebuilds a fitted featurizer from saved parts.
+    pub fn from_parts(spec: FeatureSpec, idf: Vec<f32>, tokenizer: Option<SubwordTokenizer>) -> Self {
+        let index = match &spec {
+            FeatureSpec::Vocabulary { vocabulary, .. } => vocabulary
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.clone(), i as u32))
+                .collect(),
+            FeatureSpec::Hashed { .. } => HashMap::new(),
+        };
+        Self {
+            spec,
+            idf,
+            index,
+            tokenizer,
+        }
+    }
+
+    pub fn spec(&self) -> &FeatureSpec {
+        &self.spec
+    }
+
+    pub fn idf(&self) -> &[f32] {
+        &self.idf
+    }
+
+    pub fn tokenizer(&self) -> Option<&SubwordTokenizer> {
+        self.tokenizer.as_ref()
+    }
+
+    /// Number of distinct feature ids.
+    pub fn dim(&self) -> usize {
+        match &self.spec {
+            FeatureSpec::Vocabulary { vocabulary, .. } => vocabulary.len(),
+            FeatureSpec::Hashed { buckets, .. } => *buckets as usize,
+        }
+    }
+
+    /// TF-IDF features of prepared text.
+    pub fn transform(&self, prepared: &str) -> Result<SparseVec, ModelError> {
+        let sublinear = matches!(self.spec, FeatureSpec::Hashed { .. });
+        let mut out = SparseVec::default();
+        for group in self.counts(prepared)? {
+            let start = out.values.len();
+            for (id, tf) in group {
+                let tf = if sublinear { 1.0 + (tf as f32).ln() } else { tf as f32 };
+                out.ids.push(id);
+                out.values.push(tf * self.idf.get(id as usize).copied().unwrap_or(1.0));
+            }
+            let norm = out.values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                out.values[start..].iter_mut().for_each(|v| *v /= norm);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Term counts per feature family, as sorted (id, count) pairs.
+    fn counts(&self, prepared: &str) -> Result<Vec<Vec<(u32, u32)>>, ModelError> {
+        match &self.spec {
+            FeatureSpec::Vocabulary { word_ngram_max, .. } => {
+                let mut ids = Vec::new();
+                for_each_word_ngram(prepared, *word_ngram_max, |gram| {
+                    if let Some(&id) = self.index.get(gram) {
+                        ids.push(id);
+                    }
+                });
+                Ok(vec![count_sorted(ids)])
+            }
+            FeatureSpec::Hashed {
+                buckets,
+                word_ngram_max,
+                char_ngram_min,
+                char_ngram_max,
+                subwords,
+                max_chars,
+            } => {
+                let text = truncate_chars(prepared, *max_chars);
+                let bucket = |h: u64| (h % u64::from(*buckets)) as u32;
+                let mut word_ids = Vec::new();
+                let mut char_ids = Vec::new();
+                let mut padded: Vec<u8> = Vec::with_capacity(64);
+                let mut bounds: Vec<usize> = Vec::with_capacity(64);
+                let mut history: Vec<&str> = Vec::with_capacity(*word_ngram_max);
+                for word in words(text) {
+                    history.push(word);
+                    if history.len() > *word_ngram_max {
+                        history.remove(0);
+                    }
+                    for n in 1..=history.len() {
+                        let mut h = Fnv::new(n as u8);
+                        for w in &history[history.len() - n..] {
+                            h.write(w.as_bytes());
+                            h.write(b" ");
+                        }
+                        word_ids.push(bucket(h.finish()));
+                    }
+                    padded.clear();
+                    padded.push(b' ');
+                    padded.extend_from_slice(word.as_bytes());
+                    padded.push(b' ');
+                    bounds.clear();
+                    bounds.extend((0..padded.len()).filter(|&i| padded[i] & 0xC0 != 0x80));
+                    bounds.push(padded.len());
+                    let chars = bounds.len() - 1;
+                    for n in *char_ngram_min..=(*char_ngram_max).min(chars) {
+                        for s in 0..=chars - n {
+                            let mut h = Fnv::new(100 + n as u8);
+                            h.write(&padded[bounds[s]..bounds[s + n]]);
+                            char_ids.push(bucket(h.finish()));
+                        }
+                    }
+                }
+                let mut groups = vec![count_sorted(word_ids), count_sorted(char_ids)];
+                if *subwords && let Some(tokenizer) = &self.tokenizer {
+                    let ids = tokenizer
+                        .ids(text)?
+                        .into_iter()
+                        .map(|id| {
+                            let mut h = Fnv::new(200);
+                            h.write(&id.to_le_bytes());
+                            bucket(h.finish())
+                        })
+                        .collect();
+                    groups.push(count_sorted(ids));
+                }
+                Ok(groups)
+            }
+        }
+    }
+}
+
+fn smooth_idf(n: f32, df: f32) -> f32 {
+    ((1.0 + n) / (1.0 + df)).ln() + 1.0
+}
+
+fn count_sorted(mut ids: Vec<u32>) -> Vec<(u32, u32)> {
+    ids.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(ids.len());
+    for id in ids {
+        match out.last_mut() {
+            Some((last, count)) if *last == id => *count += 1,
+            _ => out.push((id, 1)),
+        }
+    }
+    out
+}
+
+fn truncate_chars(text: &str, max_chars: usize) -> &str {
+    text.char_indices().nth(max_chars).map_or(text, |(i, _)| &text[..i])
+}
+
+/// Word n-grams (1..=max) over words of two or more characters, as scikit-learn's default token pattern.
+fn for_each_word_ngram(text: &str, max: usize, mut f: impl FnMut(&str)) {
+    let tokens: Vec<&str> = words(text).filter(|w| w.chars().nth(1).is_some()).collect();
+    let mut buf = String::new();
+    for n in 1..=max {
+        for window in tokens.windows(n) {
+            buf.clear();
+            for (i, w) in window.iter().enumerate() {
+                if i > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(w);
+            }
+            f(&buf);
+        }
+    }
+}
+
+/// FNV-1a, seeded by a namespace byte so that families and n-gram orders hash apart; stable across platforms.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new(namespace: u8) -> Self {
+        let mut h = Self(0xcbf2_9ce4_8422_2325);
+        h.write(&[namespace]);
+        h
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        // FNV's low bits mix poorly; fold the high half in before taking a modulus.
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs() -> Vec<String> {
+        ["le petit chat", "le grand chien", "le chat noir"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn vocabulary_matches_tfidf_definition() {
+        let f = Featurizer::fit_vocabulary(&docs(), 2, 2);
+        let FeatureSpec::Vocabulary { vocabulary, .. } = f.spec() else {
+            panic!("vocabulary spec expected")
+        };
+        assert_eq!(vocabulary, &["chat", "le"]);
+        // tf(chat) = 1, idf(chat) = ln(4/3) + 1; tf(le) = 2, idf(le) = ln(4/4) + 1 = 1; then L2.
+        let v = f.transform("le chat le").unwrap();
+        let (a, b) = ((4.0f32 / 3.0).ln() + 1.0, 2.0f32);
+        let norm = (a * a + b * b).sqrt();
+        assert_eq!(v.ids, [0, 1]);
+        for (got, want) in v.values.iter().zip([a / norm, b / norm]) {
+            assert!((got - want).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn hashed_groups_are_unit_norm_and_stable() {
+        let spec = FeatureSpec::Hashed {
+            buckets: 1 << 12,
+            word_ngram_max: 2,
+            char_ngram_min: 2,
+            char_ngram_max: 4,
+            subwords: false,
+            max_chars: 1000,
+        };
+        let f = Featurizer::fit_hashed(&docs(), spec, None).unwrap();
+        let v = f.transform("le chat noir").unwrap();
+        let total: f32 = v.values.iter().map(|x| x * x).sum();
+        assert!((total - 2.0).abs() < 1e-5, "two families, each unit norm: {total}");
+        assert_eq!(f.transform("le chat noir").unwrap(), v);
+        assert!(f.transform("").unwrap().ids.is_empty());
+    }
+}

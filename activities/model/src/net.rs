@@ -1,0 +1,334 @@
+//! The network: a weighted bag of feature embeddings (`features × width`), a bias, and an optional linear head
+//! (`width × classes`). With no head, `width == classes` and it is multinomial logistic regression over the
+//! features; with a head it is fastText's low-rank linear model.
+//!
+//! Training runs on Candle ([`Net`]): the dense part (head, loss, gradients of the pooled vectors) through
+//! autograd, the sparse bag through a hand-written scatter of those gradients (Candle's gather/scatter ops cost
+//! a tensor of `non-zeros × width` per op, 30× slower here); AdamW then updates every variable. The tests check
+//! both halves against the all-Candle graph. Serving runs [`Weights::logits`], the same sums in plain Rust.
+
+use candle_core::backprop::GradStore;
+use candle_core::{Device, Tensor, Var};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModelError;
+use crate::features::SparseVec;
+
+/// Shapes of the network, saved in config.json and checked against model.safetensors at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dims {
+    pub features: usize,
+    /// Width of the pooled representation; 0 means no head (logistic regression).
+    pub hidden: usize,
+    pub classes: usize,
+}
+
+impl Dims {
+    pub fn width(&self) -> usize {
+        if self.hidden == 0 { self.classes } else { self.hidden }
+    }
+
+    /// Name and shape of every tensor in model.safetensors, in a fixed order.
+    pub fn tensor_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
+        let mut shapes = vec![
+            ("embedding", vec![self.features, self.width()]),
+            ("bias", vec![self.width()]),
+        ];
+        if self.hidden > 0 {
+            shapes.push(("head.weight", vec![self.hidden, self.classes]));
+            shapes.push(("head.bias", vec![self.classes]));
+        }
+        shapes
+    }
+}
+
+/// Plain weights for serving: row-major copies of the tensors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    pub dims: Dims,
+    /// In the order of [`Dims::tensor_shapes`].
+    pub tensors: Vec<Vec<f32>>,
+}
+
+impl Weights {
+    /// Class logits of one sparse input.
+    pub fn logits(&self, x: &SparseVec) -> Vec<f32> {
+        let width = self.dims.width();
+        let (embedding, bias) = (&self.tensors[0], &self.tensors[1]);
+        let mut pooled = bias.clone();
+        for (&id, &v) in x.ids.iter().zip(&x.values) {
+            let start = id as usize * width;
+            if let Some(row) = embedding.get(start..start + width) {
+                pooled.iter_mut().zip(row).for_each(|(p, e)| *p += v * e);
+            }
+        }
+        if self.dims.hidden == 0 {
+            return pooled;
+        }
+        let (head, head_bias) = (&self.tensors[2], &self.tensors[3]);
+        let mut logits = head_bias.clone();
+        for (h, row) in pooled.iter().zip(head.chunks_exact(self.dims.classes)) {
+            logits.iter_mut().zip(row).for_each(|(l, w)| *l += h * w);
+        }
+        logits
+    }
+}
+
+/// Softmax in place, stable for large logits.
+pub fn softmax(logits: &mut [f32]) {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for l in logits.iter_mut() {
+        *l = (*l - max).exp();
+        sum += *l;
+    }
+    logits.iter_mut().for_each(|l| *l /= sum);
+}
+
+/// `Σ wᵢ · −log softmax(logits)ᵢ[targetᵢ] / Σ wᵢ`.
+pub(crate) fn weighted_cross_entropy(
+    logits: &Tensor,
+    targets: &[u32],
+    sample_weights: &[f32],
+) -> Result<Tensor, ModelError> {
+    let device = logits.device();
+    let total: f32 = sample_weights.iter().sum();
+    let targets = Tensor::from_slice(targets, (targets.len(), 1), device)?;
+    let weights = Tensor::from_slice(sample_weights, sample_weights.len(), device)?;
+    let picked = candle_nn::ops::log_softmax(logits, 1)?
+        .gather(&targets, 1)?
+        .squeeze(1)?;
+    Ok((picked * weights)?
+        .sum_all()?
+        .affine(-1.0 / f64::from(total.max(f32::MIN_POSITIVE)), 0.0)?)
+}
+
+/// A mini-batch in the flat layout the all-Candle forward pass wants (the tests' reference).
+#[cfg(test)]
+pub(crate) struct Batch {
+    ids: Tensor,
+    values: Tensor,
+    segments: Tensor,
+    size: usize,
+}
+
+#[cfg(test)]
+impl Batch {
+    pub(crate) fn new(rows: &[&SparseVec], device: &Device) -> Result<Self, ModelError> {
+        let total: usize = rows.iter().map(|r| r.ids.len()).sum();
+        let (mut ids, mut values, mut segments) =
+            (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
+        for (i, row) in rows.iter().enumerate() {
+            ids.extend_from_slice(&row.ids);
+            values.extend_from_slice(&row.values);
+            segments.extend(std::iter::repeat_n(i as u32, row.ids.len()));
+        }
+        Ok(Self {
+            ids: Tensor::from_vec(ids, total, device)?,
+            values: Tensor::from_vec(values, (total, 1), device)?,
+            segments: Tensor::from_vec(segments, total, device)?,
+            size: rows.len(),
+        })
+    }
+}
+
+/// The trainable Candle variables.
+pub(crate) struct Net {
+    dims: Dims,
+    vars: Vec<Var>,
+}
+
+impl Net {
+    /// Logistic regression starts at zero; a head starts small and random (from the seeded generator, so two
+    /// trainings with one seed are identical).
+    pub(crate) fn new(dims: Dims, rng: &mut ChaCha8Rng, device: &Device) -> Result<Self, ModelError> {
+        let tensors = dims
+            .tensor_shapes()
+            .into_iter()
+            .map(|(name, shape)| {
+                let n: usize = shape.iter().product();
+                let scale = match name {
+                    "embedding" if dims.hidden > 0 => 1.0 / dims.hidden as f32,
+                    "head.weight" => 1.0 / (dims.hidden as f32).sqrt(),
+                    _ => 0.0,
+                };
+                (0..n).map(|_| scale * rng.random_range(-1.0f32..1.0)).collect()
+            })
+            .collect();
+        Self::from_weights(&Weights { dims, tensors }, device)
+    }
+
+    pub(crate) fn from_weights(weights: &Weights, device: &Device) -> Result<Self, ModelError> {
+        let vars = weights
+            .dims
+            .tensor_shapes()
+            .into_iter()
+            .zip(&weights.tensors)
+            .map(|((_, shape), data)| Var::from_tensor(&Tensor::from_slice(data, shape, device)?))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            dims: weights.dims,
+            vars,
+        })
+    }
+
+    pub(crate) fn vars(&self) -> Vec<Var> {
+        self.vars.clone()
+    }
+
+    /// The whole forward pass in Candle ops: the reference the sparse training step is tested against.
+    #[cfg(test)]
+    pub(crate) fn forward(&self, batch: &Batch) -> Result<Tensor, ModelError> {
+        let width = self.dims.width();
+        let gathered = self.vars[0]
+            .index_select(&batch.ids, 0)?
+            .broadcast_mul(&batch.values)?;
+        let zeros = Tensor::zeros((batch.size, width), candle_core::DType::F32, gathered.device())?;
+        let pooled = zeros
+            .index_add(&batch.segments, &gathered, 0)?
+            .broadcast_add(self.vars[1].as_tensor())?;
+        self.head(&pooled)
+    }
+
+    /// Weighted cross-entropy of a batch and the gradients of every variable, the bag's computed sparsely.
+    pub(crate) fn loss_and_grads(
+        &self,
+        rows: &[&SparseVec],
+        targets: &[u32],
+        sample_weights: &[f32],
+    ) -> Result<(f32, GradStore), ModelError> {
+        let width = self.dims.width();
+        let device = self.vars[0].device();
+        let embedding = self.vars[0].as_tensor().flatten_all()?.to_vec1::<f32>()?;
+        let bias = self.vars[1].as_tensor().to_vec1::<f32>()?;
+        let mut pooled = Vec::with_capacity(rows.len() * width);
+        for row in rows {
+            let start = pooled.len();
+            pooled.extend_from_slice(&bias);
+            let out = &mut pooled[start..];
+            for (&id, &v) in row.ids.iter().zip(&row.values) {
+                let e = &embedding[id as usize * width..(id as usize + 1) * width];
+                out.iter_mut().zip(e).for_each(|(p, e)| *p += v * e);
+            }
+        }
+        let pooled = Var::from_tensor(&Tensor::from_vec(pooled, (rows.len(), width), device)?)?;
+        let logits = self.head(pooled.as_tensor())?;
+        let loss = weighted_cross_entropy(&logits, targets, sample_weights)?;
+        let mut grads = loss.backward()?;
+        let g = grads
+            .remove(pooled.as_tensor())
+            .ok_or_else(|| ModelError::InvalidInput("no gradient for the pooled batch".into()))?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let mut d_embedding = vec![0f32; embedding.len()];
+        let mut d_bias = vec![0f32; width];
+        for (row, g) in rows.iter().zip(g.chunks_exact(width)) {
+            d_bias.iter_mut().zip(g).for_each(|(d, g)| *d += g);
+            for (&id, &v) in row.ids.iter().zip(&row.values) {
+                let d = &mut d_embedding[id as usize * width..(id as usize + 1) * width];
+                d.iter_mut().zip(g).for_each(|(d, g)| *d += v * g);
+            }
+        }
+        grads.insert(
+            self.vars[0].as_tensor(),
+            Tensor::from_vec(d_embedding, (self.dims.features, width), device)?,
+        );
+        grads.insert(self.vars[1].as_tensor(), Tensor::from_vec(d_bias, width, device)?);
+        Ok((loss.to_scalar::<f32>()?, grads))
+    }
+
+    fn head(&self, pooled: &Tensor) -> Result<Tensor, ModelError> {
+        if self.dims.hidden == 0 {
+            return Ok(pooled.clone());
+        }
+        Ok(pooled
+            .matmul(self.vars[2].as_tensor())?
+            .broadcast_add(self.vars[3].as_tensor())?)
+    }
+
+    pub(crate) fn snapshot(&self) -> Result<Weights, ModelError> {
+        let tensors = self
+            .vars
+            .iter()
+            .map(|v| v.as_tensor().flatten_all()?.to_vec1::<f32>())
+            .collect::<Result<_, _>>()?;
+        Ok(Weights {
+            dims: self.dims,
+            tensors,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn plain_logits_match_candle_forward() {
+        for hidden in [0, 4] {
+            let dims = Dims {
+                features: 10,
+                hidden,
+                classes: 3,
+            };
+            let mut rng = ChaCha8Rng::seed_from_u64(1);
+            let mut net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
+            // Non-zero weights everywhere, so the comparison means something.
+            let mut w = net.snapshot().unwrap();
+            for t in &mut w.tensors {
+                t.iter_mut().for_each(|x| *x += rng.random_range(-1.0f32..1.0));
+            }
+            net = Net::from_weights(&w, &Device::Cpu).unwrap();
+            let rows = [
+                SparseVec { ids: vec![1, 3, 3, 9], values: vec![0.5, 0.25, 1.0, -2.0] },
+                SparseVec::default(),
+                SparseVec { ids: vec![0], values: vec![1.0] },
+            ];
+            let refs: Vec<_> = rows.iter().collect();
+            let batch = Batch::new(&refs, &Device::Cpu).unwrap();
+            let candle = net.forward(&batch).unwrap().to_vec2::<f32>().unwrap();
+            for (row, expected) in rows.iter().zip(candle) {
+                for (a, b) in w.logits(row).iter().zip(expected) {
+                    assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sparse_gradients_match_candle_autograd() {
+        for hidden in [0, 4] {
+            let dims = Dims { features: 10, hidden, classes: 3 };
+            let mut rng = ChaCha8Rng::seed_from_u64(2);
+            let net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
+            let rows = [
+                SparseVec { ids: vec![1, 3, 3, 9], values: vec![0.5, 0.25, 1.0, -2.0] },
+                SparseVec { ids: vec![0, 9], values: vec![1.0, 0.5] },
+            ];
+            let refs: Vec<_> = rows.iter().collect();
+            let (targets, weights) = ([2u32, 0], [0.5f32, 2.0]);
+            let (loss, grads) = net.loss_and_grads(&refs, &targets, &weights).unwrap();
+            let batch = Batch::new(&refs, &Device::Cpu).unwrap();
+            let reference = weighted_cross_entropy(&net.forward(&batch).unwrap(), &targets, &weights).unwrap();
+            assert!((loss - reference.to_scalar::<f32>().unwrap()).abs() < 1e-6);
+            let expected = reference.backward().unwrap();
+            for var in net.vars() {
+                let flat = |g: &Tensor| g.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                let (got, want) = (flat(grads.get(&var).unwrap()), flat(expected.get(&var).unwrap()));
+                for (a, b) in got.iter().zip(&want) {
+                    assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let mut l = [1000.0, 1000.0, -1000.0];
+        softmax(&mut l);
+        assert!((l[0] - 0.5).abs() < 1e-6 && l[2] == 0.0);
+    }
+}

@@ -1,0 +1,257 @@
+//! Training: prepare text, fit features, run AdamW on a class-weighted cross-entropy with early stopping on the
+//! validation split, and keep the best epoch.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use candle_core::Device;
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::Checkpoint;
+use crate::classifier::{Classifier, argmax};
+use crate::config::{FORMAT_VERSION, ModelConfig, ModelType, TrainConfig};
+use crate::data::LabeledText;
+use crate::error::ModelError;
+use crate::features::{FeatureSpec, Featurizer, SparseVec};
+use crate::metrics::Metrics;
+use crate::net::{Dims, Net, softmax};
+use crate::prepare::{PREPARATION_VERSION, prepare_text};
+use crate::subword::SubwordTokenizer;
+
+/// Where training is; sent after every step (`validation_f1_weighted` is `None`) and after every epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub epoch: usize,
+    pub max_epochs: usize,
+    pub step: usize,
+    pub steps_per_epoch: usize,
+    pub loss: f32,
+    pub validation_f1_weighted: Option<f64>,
+}
+
+/// Per-epoch record kept in metrics.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub validation_f1_weighted: f64,
+}
+
+/// What a training run reports besides the weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    pub model_type: ModelType,
+    pub validation: Metrics,
+    pub best_epoch: usize,
+    pub history: Vec<EpochRecord>,
+    pub train_seconds: f64,
+    pub train_rows: usize,
+    pub validation_rows: usize,
+    /// Training rows per class, in label order.
+    pub train_class_counts: Vec<(i64, usize)>,
+}
+
+/// A freshly trained model: the classifier (best epoch) and its report. Save it with `TrainedModel::save`.
+#[derive(Debug, Clone)]
+pub struct TrainedModel {
+    pub classifier: Classifier,
+    pub report: TrainReport,
+    /// Validation probabilities at the end of training, to check a saved and reloaded model against.
+    pub validation_probabilities: Vec<Vec<f32>>,
+}
+
+/// Trains a model. Deterministic: the same rows and config give the same weights.
+pub fn train(
+    train_rows: &[LabeledText],
+    validation_rows: &[LabeledText],
+    cfg: &TrainConfig,
+    mut progress: impl FnMut(&Progress),
+) -> Result<TrainedModel, ModelError> {
+    let started = Instant::now();
+    cfg.validate()?;
+    if train_rows.is_empty() || validation_rows.is_empty() {
+        return Err(ModelError::InvalidInput(
+            "training and validation rows must both be non-empty".into(),
+        ));
+    }
+    let counts: BTreeMap<i64, usize> = train_rows.iter().fold(BTreeMap::new(), |mut m, r| {
+        *m.entry(r.label).or_default() += 1;
+        m
+    });
+    let labels: Vec<i64> = counts.keys().copied().collect();
+    if labels.len() < 2 {
+        return Err(ModelError::InvalidInput("training rows need at least two classes".into()));
+    }
+    let index_of = |label: i64| {
+        labels.binary_search(&label).map_err(|_| ModelError::UnknownLabel {
+            label,
+            known: labels.len(),
+        })
+    };
+    let train_y: Vec<usize> = train_rows.iter().map(|r| index_of(r.label)).collect::<Result<_, _>>()?;
+    let val_y: Vec<usize> = validation_rows
+        .iter()
+        .map(|r| index_of(r.label))
+        .collect::<Result<_, _>>()?;
+
+    let prepare = |rows: &[LabeledText]| -> Vec<String> {
+        rows.par_iter()
+            .map(|r| prepare_text(&r.designation, &r.description))
+            .collect()
+    };
+    let train_text = prepare(train_rows);
+    let featurizer = fit_featurizer(&train_text, cfg)?;
+    let transform = |texts: &[String]| -> Result<Vec<SparseVec>, ModelError> {
+        texts.par_iter().map(|t| featurizer.transform(t)).collect()
+    };
+    let train_x = transform(&train_text)?;
+    let val_x = transform(&prepare(validation_rows))?;
+
+    let dims = Dims {
+        features: featurizer.dim(),
+        hidden: cfg.hidden,
+        classes: labels.len(),
+    };
+    let class_weight: Vec<f32> = labels
+        .iter()
+        .map(|l| {
+            if cfg.class_weighting {
+                train_rows.len() as f32 / (labels.len() * counts[l]) as f32
+            } else {
+                1.0
+            }
+        })
+        .collect();
+
+    let device = Device::Cpu;
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mut state = match cfg.checkpoint_dir.as_deref().map(|d| Checkpoint::load(d, cfg, dims)) {
+        Some(Ok(Some(checkpoint))) => checkpoint,
+        Some(Err(e)) => return Err(e),
+        _ => Checkpoint::fresh(Net::new(dims, &mut rng, &device)?.snapshot()?),
+    };
+    let net = Net::from_weights(&state.weights, &device)?;
+    let params = ParamsAdamW {
+        lr: cfg.learning_rate,
+        weight_decay: cfg.weight_decay,
+        ..ParamsAdamW::default()
+    };
+    let mut optimizer = AdamW::new(net.vars(), params)?;
+    let steps_per_epoch = train_x.len().div_ceil(cfg.batch_size);
+
+    while state.next_epoch < cfg.max_epochs && state.epochs_since_best < cfg.patience {
+        let epoch = state.next_epoch;
+        // Seeded per epoch rather than carried along, so a resumed run shuffles exactly as an unbroken one.
+        let mut order: Vec<usize> = (0..train_x.len()).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_add(1 + epoch as u64)));
+        let mut loss_sum = 0.0;
+        for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
+            let rows: Vec<&SparseVec> = chunk.iter().map(|&i| &train_x[i]).collect();
+            let targets: Vec<u32> = chunk.iter().map(|&i| train_y[i] as u32).collect();
+            let weights: Vec<f32> = chunk.iter().map(|&i| class_weight[train_y[i]]).collect();
+            let (loss, grads) = net.loss_and_grads(&rows, &targets, &weights)?;
+            optimizer.step(&grads)?;
+            loss_sum += loss;
+            progress(&Progress {
+                epoch,
+                max_epochs: cfg.max_epochs,
+                step,
+                steps_per_epoch,
+                loss,
+                validation_f1_weighted: None,
+            });
+        }
+        let weights = net.snapshot()?;
+        let predicted: Vec<usize> = val_x
+            .par_iter()
+            .map(|x| argmax(&weights.logits(x)))
+            .collect();
+        let f1 = Metrics::from_indices(&labels, &val_y, &predicted)?.f1_weighted;
+        let train_loss = loss_sum / steps_per_epoch as f32;
+        progress(&Progress {
+            epoch,
+            max_epochs: cfg.max_epochs,
+            step: steps_per_epoch,
+            steps_per_epoch,
+            loss: train_loss,
+            validation_f1_weighted: Some(f1),
+        });
+        state.record(epoch, train_loss, f1, weights);
+        if let Some(dir) = &cfg.checkpoint_dir {
+            state.save(dir, cfg, dims)?;
+        }
+    }
+
+    let model_config = ModelConfig {
+        format_version: FORMAT_VERSION,
+        model_type: cfg.model_type,
+        preparation_version: PREPARATION_VERSION,
+        labels: labels.clone(),
+        dims,
+        features: featurizer.spec().clone(),
+        model_sha256: String::new(),
+        tokenizer_sha256: None,
+        train_config: cfg.clone(),
+    };
+    let classifier = Classifier {
+        config: model_config,
+        featurizer,
+        weights: state.best_weights.clone(),
+    };
+    let validation_probabilities: Vec<Vec<f32>> = val_x
+        .par_iter()
+        .map(|x| {
+            let mut p = classifier.weights.logits(x);
+            softmax(&mut p);
+            p
+        })
+        .collect();
+    let predicted: Vec<usize> = validation_probabilities.iter().map(|p| argmax(p)).collect();
+    let report = TrainReport {
+        model_type: cfg.model_type,
+        validation: Metrics::from_indices(&labels, &val_y, &predicted)?,
+        best_epoch: state.best_epoch,
+        history: state.history.clone(),
+        train_seconds: started.elapsed().as_secs_f64(),
+        train_rows: train_rows.len(),
+        validation_rows: validation_rows.len(),
+        train_class_counts: counts.into_iter().collect(),
+    };
+    Ok(TrainedModel {
+        classifier,
+        report,
+        validation_probabilities,
+    })
+}
+
+fn fit_featurizer(train_text: &[String], cfg: &TrainConfig) -> Result<Featurizer, ModelError> {
+    match cfg.model_type {
+        ModelType::TfidfLogreg => Ok(Featurizer::fit_vocabulary(
+            train_text,
+            cfg.word_ngram_max,
+            cfg.max_features,
+        )),
+        ModelType::NgramLogreg => {
+            let tokenizer = if cfg.subwords {
+                Some(SubwordTokenizer::train(train_text, cfg.subword_vocab_size)?)
+            } else {
+                None
+            };
+            let spec = FeatureSpec::Hashed {
+                buckets: cfg.buckets,
+                word_ngram_max: cfg.word_ngram_max,
+                char_ngram_min: cfg.char_ngram_min,
+                char_ngram_max: cfg.char_ngram_max,
+                subwords: cfg.subwords,
+                max_chars: cfg.max_chars,
+            };
+            Featurizer::fit_hashed(train_text, spec, tokenizer)
+        }
+    }
+}
+
