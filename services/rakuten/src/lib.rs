@@ -19,6 +19,16 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     {
         return 2;
     }
+    if let Some(r) = e.downcast_ref::<registry::RegistryError>()
+        && r.is_bad_input()
+    {
+        return 2;
+    }
+    if let Some(m) = e.downcast_ref::<model::ModelError>()
+        && !matches!(m, model::ModelError::Io { .. } | model::ModelError::Candle(_) | model::ModelError::Plot { .. })
+    {
+        return 2;
+    }
     if e.downcast_ref::<commands::UsageError>().is_some() {
         return 2;
     }

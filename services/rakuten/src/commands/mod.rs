@@ -1,6 +1,9 @@
 //! Command dispatch. Each command opens what it needs (store, artifacts), acts, and reports.
 
 mod data_cmd;
+mod drift_cmd;
+mod model_cmd;
+mod models_cmd;
 mod up;
 
 use anyhow::Context;
@@ -30,6 +33,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Data(cmd) => data_cmd::run(g, cmd).await,
+        Command::Model(cmd) => model_cmd::run(g, cmd).await,
+        Command::Models(cmd) => models_cmd::run(g, cmd).await,
+        Command::Runs(cmd) => models_cmd::runs(g, cmd).await,
+        Command::Drift(cmd) => drift_cmd::run(g, cmd).await,
     }
 }
 
