@@ -172,11 +172,29 @@ fn clean_strings(values: &[Option<String>]) -> Vec<&str> {
     values.iter().filter_map(|v| v.as_deref()).collect()
 }
 
+/// Distinct values over two sorted samples, by a merge walk (NaN-free input).
 fn count_distinct(a: &[f64], b: &[f64]) -> usize {
-    let mut all: Vec<f64> = a.iter().chain(b).copied().collect();
-    all.sort_unstable_by(f64::total_cmp);
-    all.dedup_by(|x, y| x == y);
-    all.len()
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() || j < b.len() {
+        let v = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        let (si, sj) = (i, j);
+        while i < a.len() && a[i] == v {
+            i += 1;
+        }
+        while j < b.len() && b[j] == v {
+            j += 1;
+        }
+        if i == si && j == sj {
+            break;
+        }
+        n += 1;
+    }
+    n
 }
 
 fn numeric_score(
@@ -229,11 +247,17 @@ fn counts_score(stattest: StatTest, vc: &ValueCounts) -> f64 {
 }
 
 fn numeric_chart(r: &[f64], c: &[f64]) -> Chart {
-    let finite = |v: &[f64]| -> Vec<f64> { v.iter().copied().filter(|x| x.is_finite()).collect() };
-    let (r, c) = (finite(r), finite(c));
-    let distinct = count_distinct(&r, &c);
+    // Sorted input: any ±inf sit at the ends.
+    let finite = |v: &[f64]| -> (usize, usize) {
+        let lo = v.iter().take_while(|x| !x.is_finite()).count();
+        let hi = v.len() - v.iter().rev().take_while(|x| !x.is_finite()).count();
+        (lo, hi.max(lo))
+    };
+    let ((rl, rh), (cl, ch)) = (finite(r), finite(c));
+    let (r, c) = (&r[rl..rh], &c[cl..ch]);
+    let distinct = count_distinct(r, c);
     if distinct <= MAX_PLOTTED_CATEGORIES {
-        return category_chart(&ValueCounts::from_sorted_numbers(&r, &c));
+        return category_chart(&ValueCounts::from_sorted_numbers(r, c));
     }
     let lo = r
         .first()
@@ -253,8 +277,8 @@ fn numeric_chart(r: &[f64], c: &[f64]) -> Chart {
             .iter()
             .map(|e| format!("{e:.4}"))
             .collect(),
-        reference: numeric::histogram_shares(&r, &edges),
-        current: numeric::histogram_shares(&c, &edges),
+        reference: numeric::histogram_shares(r, &edges),
+        current: numeric::histogram_shares(c, &edges),
     }
 }
 

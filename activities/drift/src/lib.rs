@@ -21,7 +21,7 @@ pub mod special;
 pub mod stats;
 /// The tests by Evidently id, their thresholds and decision rules, and the default choice.
 pub mod stattest;
-/// Text drift through a domain classifier scored by ROC AUC.
+/// Text drift through a domain classifier (hashed TF-IDF + logistic regression) scored by ROC AUC.
 pub mod text;
 
 pub use column::{Chart, ColumnDrift};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::column::{ColumnSettings, column_drift};
-use crate::{ColumnDrift, DriftError, Frame, StatTest, html};
+use crate::{ColumnDrift, ColumnType, DriftError, Frame, StatTest, html};
 
 /// Evidently's default share of drifted columns for dataset drift (`DataDriftPreset`).
 pub const EVIDENTLY_DRIFT_SHARE: f64 = 0.5;
@@ -121,15 +121,45 @@ impl DriftReport {
         if current.n_rows() == 0 {
             return Err(DriftError::EmptyData("current"));
         }
-        let columns = reference
+        let pairs = reference
             .columns()
             .map(|(name, ref_col)| {
                 let cur_col = current
                     .column(name)
                     .ok_or_else(|| DriftError::MissingColumn(name.to_string()))?;
-                column_drift(name, ref_col, cur_col, options.settings_for(name))
+                Ok((name, ref_col, cur_col, options.settings_for(name)))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, DriftError>>()?;
+        // Text columns (the slow domain classifier) run on their own threads while the other
+        // columns are tested here.
+        let columns = std::thread::scope(|s| {
+            let text: Vec<_> = pairs
+                .iter()
+                .filter(|p| p.1.column_type() == ColumnType::Text)
+                .map(|&(name, r, c, settings)| s.spawn(move || column_drift(name, r, c, settings)))
+                .collect();
+            let mut text = text.into_iter();
+            let mut out = Vec::with_capacity(pairs.len());
+            let mut done = Vec::new();
+            for &(name, r, c, settings) in &pairs {
+                if r.column_type() != ColumnType::Text {
+                    done.push(column_drift(name, r, c, settings));
+                }
+            }
+            let mut done = done.into_iter();
+            for &(name, r, c, settings) in &pairs {
+                let result = if r.column_type() == ColumnType::Text {
+                    text.next()
+                        .and_then(|h| h.join().ok())
+                        .unwrap_or_else(|| column_drift(name, r, c, settings))
+                } else {
+                    done.next()
+                        .unwrap_or_else(|| column_drift(name, r, c, settings))
+                };
+                out.push(result?);
+            }
+            Ok::<_, DriftError>(out)
+        })?;
         Ok(Self::from_columns(
             columns,
             options.drift_share,
