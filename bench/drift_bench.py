@@ -4,7 +4,8 @@
 generate: writes reference.csv and current.csv (numeric, categorical and text columns) from the
           real titles in ../shared/data/rakuten_sample.csv (synthetic words if it is absent).
 evidently: times Evidently's legacy DataDriftPreset report (run + JSON + HTML) on those files
-          and prints one JSON line: {"seconds": ..., "columns": {...}, "share": ..., "dataset_drift": ...}.
+          and writes to --result {"seconds": ..., "columns": {...}, "share": ..., "dataset_drift": ...}.
+compare:  prints both times, the speed-up and whether the per-column decisions agree.
 """
 import argparse
 import json
@@ -92,8 +93,31 @@ def evidently(args):
     columns = {name: {"stattest": c["stattest_name"], "drift_score": c["drift_score"],
                       "drift_detected": c["drift_detected"]}
                for name, c in table["drift_by_columns"].items()}
-    print(json.dumps({"seconds": seconds, "columns": columns,
-                      "share": table["share_of_drifted_columns"], "dataset_drift": table["dataset_drift"]}))
+    with open(args.result, "w") as f:
+        json.dump({"seconds": seconds, "columns": columns,
+                   "share": table["share_of_drifted_columns"], "dataset_drift": table["dataset_drift"]}, f)
+
+
+def compare(args):
+    ours = [json.load(open(p)) for p in args.ours]
+    theirs = json.load(open(args.evidently))
+    times = sorted(o["seconds"] for o in ours)
+    median = times[len(times) // 2]
+    print(f"rows: {args.rows} reference + {args.rows} current "
+          f"(numeric: {', '.join(NUMERIC)}; categorical: {CATEGORICAL[0]}; text: {TEXT[0]})")
+    print(f"evidently (legacy DataDriftPreset, run + json + html): {theirs['seconds']:.2f} s")
+    print(f"drift crate (compute + json + html), {len(times)} runs: "
+          + ", ".join(f"{t:.3f}" for t in times) + f" s; median {median:.3f} s")
+    print(f"speed-up (evidently / median): {theirs['seconds'] / median:.1f}x")
+    print(f"{'column':<18}{'test':<32}{'evidently':>12}{'ours':>12}  decision")
+    for name, e in theirs["columns"].items():
+        o = ours[0]["columns"].get(name, {})
+        same = "same" if o.get("drift_detected") == e["drift_detected"] else "DIFFERENT"
+        fmt = lambda v: "n/a" if v is None else f"{v:.6f}"
+        print(f"{name:<18}{e['stattest']:<32}{fmt(e['drift_score']):>12}{fmt(o.get('drift_score')):>12}"
+              f"  {same} ({'drift' if e['drift_detected'] else 'no drift'})")
+    print(f"dataset drift: evidently {theirs['dataset_drift']} (share {theirs['share']}), "
+          f"ours {ours[0]['dataset_drift']} (share {ours[0]['share']})")
 
 
 def main():
@@ -107,8 +131,13 @@ def main():
     e = sub.add_parser("evidently")
     e.add_argument("--data", required=True)
     e.add_argument("--out", required=True)
+    e.add_argument("--result", required=True, help="where to write the timing JSON")
+    c = sub.add_parser("compare")
+    c.add_argument("--ours", nargs="+", required=True)
+    c.add_argument("--evidently", required=True)
+    c.add_argument("--rows", type=int, default=100_000)
     args = p.parse_args()
-    {"generate": generate, "evidently": evidently}[args.cmd](args)
+    {"generate": generate, "evidently": evidently, "compare": compare}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 //! Jensen–Shannon distance and PSI (the last two also on histogram shares).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::special::{chi2_sf, ndtr};
 
@@ -46,7 +47,7 @@ impl ValueCounts {
 
     /// Counts of two string samples (keys in lexical order, as Python sorts `str`).
     pub fn from_strings<S: AsRef<str>>(a: &[S], b: &[S]) -> Self {
-        let mut map: HashMap<&str, (f64, f64)> = HashMap::new();
+        let mut map: HashMap<&str, (f64, f64), BuildHasherDefault<Fnv>> = HashMap::default();
         for s in a {
             map.entry(s.as_ref()).or_default().0 += 1.0;
         }
@@ -87,6 +88,28 @@ impl ValueCounts {
             self.reference.iter().map(|c| c / nr).collect(),
             self.current.iter().map(|c| c / nc).collect(),
         )
+    }
+}
+
+/// FNV-1a: category labels are short, and SipHash's flooding protection buys nothing here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
     }
 }
 

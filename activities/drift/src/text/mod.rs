@@ -14,7 +14,7 @@ use crate::StatTest;
 
 mod features;
 
-use features::{N_FEATURES, SparseVector, TermCounts, fit_idf, term_counts, tfidf};
+use features::{N_FEATURES, SparseRows, fit_idf, term_counts, tfidf};
 
 const EPOCHS: usize = 3;
 const LEARNING_RATE: f32 = 0.5;
@@ -53,20 +53,15 @@ pub fn text_drift<S: AsRef<str> + Sync>(
     let n_test = docs.len().div_ceil(2);
     let (test_idx, train_idx) = order.split_at(n_test);
 
-    let idf = fit_idf(train_idx.iter().map(|i| &docs[*i]));
-    let vectorize = |i: &usize| tfidf(&docs[*i], &idf);
+    let idf = fit_idf(&docs, train_idx);
     // The test half is vectorised on a second thread while the model trains.
     let scores: Vec<f64> = std::thread::scope(|s| {
-        let test = s.spawn(|| test_idx.iter().map(vectorize).collect::<Vec<_>>());
-        let train: Vec<(SparseVector, bool)> = train_idx
-            .iter()
-            .map(|i| (vectorize(i), labels[*i]))
-            .collect();
-        let model = train_logistic(&train, &mut rng);
-        let test = test
-            .join()
-            .unwrap_or_else(|_| test_idx.iter().map(vectorize).collect());
-        test.iter().map(|x| model.score(x)).collect()
+        let test = s.spawn(|| tfidf(&docs, test_idx, &idf));
+        let train = tfidf(&docs, train_idx, &idf);
+        let y_train: Vec<bool> = train_idx.iter().map(|i| labels[*i]).collect();
+        let model = train_logistic(&train, &y_train, &mut rng);
+        let test = test.join().unwrap_or_else(|_| tfidf(&docs, test_idx, &idf));
+        (0..test.len()).map(|i| model.score(test.row(i))).collect()
     });
     let y_test: Vec<bool> = test_idx.iter().map(|i| labels[*i]).collect();
     let roc_auc = roc_auc(&y_test, &scores);
@@ -120,20 +115,13 @@ fn random_auc_percentile(y: &[bool], percentile: f64, rng: &mut ChaCha8Rng) -> f
 }
 
 /// Term counts of every text, reference first; the two halves are hashed on two threads.
-fn tokenize_all<S: AsRef<str> + Sync>(reference: &[S], current: &[S]) -> Vec<TermCounts> {
-    let count = |texts: &[S]| {
-        texts
-            .iter()
-            .map(|t| term_counts(t.as_ref()))
-            .collect::<Vec<_>>()
-    };
+fn tokenize_all<S: AsRef<str> + Sync>(reference: &[S], current: &[S]) -> SparseRows {
     let (mut docs, cur) = std::thread::scope(|s| {
-        let cur = s.spawn(|| count(current));
-        let docs = count(reference);
-        (docs, cur.join())
+        let cur = s.spawn(|| term_counts(current));
+        (term_counts(reference), cur.join())
     });
-    // A panic in the worker cannot happen on plain string hashing; hash here if it ever does.
-    docs.extend(cur.unwrap_or_else(|_| count(current)));
+    // Hashing words cannot panic; should the worker ever do so, hash here instead.
+    docs.append(cur.unwrap_or_else(|_| term_counts(current)));
     docs
 }
 
@@ -143,17 +131,17 @@ struct Logistic {
 }
 
 impl Logistic {
-    fn score(&self, x: &[(u32, f32)]) -> f64 {
-        f64::from(
-            self.bias
-                + x.iter()
-                    .map(|(i, v)| self.weights[*i as usize] * v)
-                    .sum::<f32>(),
-        )
+    fn score(&self, (ids, vals): (&[u32], &[f32])) -> f64 {
+        let dot: f32 = ids
+            .iter()
+            .zip(vals)
+            .map(|(i, v)| self.weights[*i as usize] * v)
+            .sum();
+        f64::from(self.bias + dot)
     }
 }
 
-fn train_logistic(train: &[(SparseVector, bool)], rng: &mut ChaCha8Rng) -> Logistic {
+fn train_logistic(train: &SparseRows, labels: &[bool], rng: &mut ChaCha8Rng) -> Logistic {
     let mut model = Logistic {
         weights: vec![0.0; N_FEATURES],
         bias: 0.0,
@@ -163,10 +151,10 @@ fn train_logistic(train: &[(SparseVector, bool)], rng: &mut ChaCha8Rng) -> Logis
         order.shuffle(rng);
         let lr = LEARNING_RATE / (1.0 + epoch as f32).sqrt();
         for &i in &order {
-            let (x, y) = &train[i];
-            let p = 1.0 / (1.0 + (-model.score(x) as f32).exp());
-            let g = p - if *y { 1.0 } else { 0.0 };
-            for (f, v) in x {
+            let (ids, vals) = train.row(i);
+            let p = 1.0 / (1.0 + (-model.score((ids, vals)) as f32).exp());
+            let g = p - if labels[i] { 1.0 } else { 0.0 };
+            for (f, v) in ids.iter().zip(vals) {
                 model.weights[*f as usize] -= lr * g * v;
             }
             model.bias -= lr * g * 0.1;
