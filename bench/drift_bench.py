@@ -102,7 +102,8 @@ def compare(args):
     ours = [json.load(open(p)) for p in args.ours]
     theirs = json.load(open(args.evidently))
     times = sorted(o["seconds"] for o in ours)
-    median = times[len(times) // 2]
+    mid = len(times) // 2
+    median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
     print(f"rows: {args.rows} reference + {args.rows} current "
           f"(numeric: {', '.join(NUMERIC)}; categorical: {CATEGORICAL[0]}; text: {TEXT[0]})")
     print(f"evidently (legacy DataDriftPreset, run + json + html): {theirs['seconds']:.2f} s")

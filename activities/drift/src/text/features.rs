@@ -75,11 +75,12 @@ fn hash_words(text: &str, out: &mut Vec<u32>) {
         let b = bytes[i];
         if b < 0x80 {
             i += 1;
-            if b.is_ascii_alphanumeric() || b == b'_' {
-                word.push(b.to_ascii_lowercase());
-                word.chars += 1;
-            } else {
-                word.finish(out);
+            match ASCII_WORD[b as usize] {
+                0 => word.finish(out),
+                lower => {
+                    word.push(lower);
+                    word.chars += 1;
+                }
             }
             continue;
         }
@@ -127,13 +128,35 @@ impl WordHasher {
     }
 
     fn finish(&mut self, out: &mut Vec<u32>) {
-        if self.chars >= 2
-            && (self.bytes > STOP_WORD_MAX_BYTES || STOP_KEYS.binary_search(&self.packed).is_err())
-        {
+        if self.chars >= 2 && !(self.bytes <= STOP_WORD_MAX_BYTES && is_stop_key(self.packed)) {
             out.push((self.hash >> (64 - HASH_BITS)) as u32);
         }
         *self = Self::new();
     }
+}
+
+/// ASCII bytes that belong to words (`\w`), lower-cased; 0 for separators.
+const ASCII_WORD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+fn is_stop_key(packed: u64) -> bool {
+    // A 512-bit filter rejects most words before the binary search.
+    let bit = bloom_bit(packed);
+    STOP_BLOOM[bit / 64] & (1 << (bit % 64)) != 0 && STOP_KEYS.binary_search(&packed).is_ok()
+}
+
+const fn bloom_bit(packed: u64) -> usize {
+    (packed.wrapping_mul(0x9E3779B97F4A7C15) >> 55) as usize
 }
 
 const STOP_WORDS: [&[u8]; 115] = [
@@ -270,11 +293,22 @@ const STOP_KEYS: [u64; 115] = {
     keys
 };
 
+const STOP_BLOOM: [u64; 8] = {
+    let mut bloom = [0u64; 8];
+    let mut i = 0;
+    while i < STOP_KEYS.len() {
+        let bit = bloom_bit(STOP_KEYS[i]);
+        bloom[bit / 64] |= 1 << (bit % 64);
+        i += 1;
+    }
+    bloom
+};
+
 #[cfg(test)]
 fn is_stop_word(w: &[u8]) -> bool {
     let mut h = WordHasher::new();
     w.iter().for_each(|b| h.push(*b));
-    w.len() <= STOP_WORD_MAX_BYTES && STOP_KEYS.binary_search(&h.packed).is_ok()
+    w.len() <= STOP_WORD_MAX_BYTES && is_stop_key(h.packed)
 }
 
 /// Smoothed IDF over the rows `docs`; terms in more than half of them get 0 (dropped), as do
@@ -308,7 +342,9 @@ pub fn tfidf(rows: &SparseRows, docs: &[usize], idf: &[f32]) -> SparseRows {
             let w = idf[id as usize];
             if w > 0.0 {
                 out.ids.push(id);
-                out.vals.push((1.0 + tf.ln()) * w);
+                // Most titles use a word once: skip the logarithm then.
+                out.vals
+                    .push(if tf == 1.0 { w } else { (1.0 + tf.ln()) * w });
             }
         }
         let vals = &mut out.vals[start..];
