@@ -10,6 +10,8 @@ use crate::{ColumnDrift, ColumnType, DriftError, Frame, StatTest, html};
 
 /// Evidently's default share of drifted columns for dataset drift (`DataDriftPreset`).
 pub const EVIDENTLY_DRIFT_SHARE: f64 = 0.5;
+/// The project's share of drifted columns that triggers retraining (see the drift workflow).
+pub const RETRAIN_DRIFT_SHARE: f64 = 0.3;
 /// The seed Evidently gives its text domain classifier.
 pub const DEFAULT_TEXT_SEED: u64 = 42;
 

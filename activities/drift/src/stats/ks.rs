@@ -24,12 +24,11 @@ pub fn ks_2samp_sorted(a: &[f64], b: &[f64]) -> Option<KsResult> {
         return None;
     }
     let d = ks_statistic(a, b);
-    let exact = n1.max(n2) <= MAX_EXACT_N;
-    let p = if exact {
-        exact_p(n1 as u64, n2 as u64, d).unwrap_or_else(|| asymptotic_p(n1, n2, d))
-    } else {
-        asymptotic_p(n1, n2, d)
-    };
+    let exact_p = (n1.max(n2) <= MAX_EXACT_N)
+        .then(|| exact_p(n1 as u64, n2 as u64, d))
+        .flatten();
+    let exact = exact_p.is_some();
+    let p = exact_p.unwrap_or_else(|| asymptotic_p(n1, n2, d));
     Some(KsResult {
         statistic: d,
         p_value: p.clamp(0.0, 1.0),
@@ -172,6 +171,28 @@ mod tests {
         assert!((got - 0.16666666666666663).abs() < 1e-12, "{got}");
         let got = p(&[1., 2., 3., 4., 5., 6.], &[3.5, 4.5, 8., 9., 10., 11.]);
         assert!((got - 0.14285714285714285).abs() < 1e-12, "{got}");
+    }
+
+    #[test]
+    fn inside_method_and_asymptotic_paths_match_scipy() {
+        let grid = |n: usize, scale: f64| -> Vec<f64> {
+            (0..n)
+                .map(|i| (i as f64 + 0.5) / n as f64 * scale)
+                .collect()
+        };
+        let a: Vec<f64> = (0..300).map(|i| i as f64 / 300.0).collect();
+        let got = p(&a, &grid(200, 1.1));
+        assert!((got - 0.21921407686540875).abs() < 1e-9 * 0.22, "{got}");
+        // 12,000 values: scipy switches to kstwo.sf(D, round(n1·n2/(n1+n2))).
+        let big: Vec<f64> = (0..12_000).map(|i| i as f64 / 12_000.0).collect();
+        let r = ks_2samp_sorted(&big, &grid(1000, 1.05)).unwrap();
+        assert!(!r.exact);
+        assert!((r.statistic - 0.04808333333333337).abs() < 1e-12);
+        assert!(
+            (r.p_value - 0.027104347163573128).abs() < 1e-8 * 0.027,
+            "{}",
+            r.p_value
+        );
     }
 
     #[test]

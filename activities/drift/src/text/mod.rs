@@ -19,6 +19,8 @@ use features::{N_FEATURES, SparseRows, fit_idf, term_counts, tfidf};
 const EPOCHS: usize = 3;
 const LEARNING_RATE: f32 = 0.5;
 const RANDOM_AUC_DRAWS: usize = 1000;
+/// Held-out texts above which random AUCs are not drawn one by one (see `random_auc_percentile`).
+const RANDOM_AUC_MAX_DRAWN: usize = 20_000;
 
 /// Outcome of the domain classifier.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,8 +102,16 @@ pub fn roc_auc(labels: &[bool], scores: &[f64]) -> f64 {
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
-/// The `percentile` quantile (linear interpolation) of AUCs of uniformly random scores.
+/// The `percentile` quantile (linear interpolation) of AUCs of uniformly random scores, as
+/// Evidently draws them. Above [`RANDOM_AUC_MAX_DRAWN`] texts, the AUC of random scores is
+/// normal to far better than the draw noise, and its quantile is computed instead.
 fn random_auc_percentile(y: &[bool], percentile: f64, rng: &mut ChaCha8Rng) -> f64 {
+    if y.len() > RANDOM_AUC_MAX_DRAWN {
+        let n1 = y.iter().filter(|l| **l).count() as f64;
+        let n0 = y.len() as f64 - n1;
+        let sd = ((n0 + n1 + 1.0) / (12.0 * n0 * n1)).sqrt();
+        return 0.5 + sd * normal_quantile(percentile);
+    }
     let mut aucs: Vec<f64> = (0..RANDOM_AUC_DRAWS)
         .map(|_| {
             let scores: Vec<f64> = (0..y.len()).map(|_| rng.random::<f64>()).collect();
@@ -112,6 +122,20 @@ fn random_auc_percentile(y: &[bool], percentile: f64, rng: &mut ChaCha8Rng) -> f
     let pos = percentile.clamp(0.0, 1.0) * (aucs.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     aucs[lo] + (aucs[hi] - aucs[lo]) * (pos - lo as f64)
+}
+
+/// Inverse of the standard normal CDF, by bisection on [`crate::special::ndtr`].
+fn normal_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64);
+    for _ in 0..200 {
+        let mid = (lo + hi) / 2.0;
+        if crate::special::ndtr(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo + hi) / 2.0
 }
 
 /// Term counts of every text, reference first; the two halves are hashed on two threads.
@@ -173,6 +197,16 @@ mod tests {
         assert_eq!(roc_auc(&y, &[0.1, 0.4, 0.35, 0.8]), 0.75);
         assert_eq!(roc_auc(&y, &[0.5, 0.5, 0.5, 0.5]), 0.5);
         assert!(roc_auc(&[true, true], &[0.1, 0.2]).is_nan());
+    }
+
+    #[test]
+    fn random_auc_cutoff_is_near_the_normal_quantile() {
+        assert!((normal_quantile(0.95) - 1.6448536269514722).abs() < 1e-12);
+        let y: Vec<bool> = (0..600).map(|i| i % 2 == 0).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(42);
+        let drawn = random_auc_percentile(&y, 0.95, &mut rng);
+        let sd = (601.0_f64 / (12.0 * 300.0 * 300.0)).sqrt();
+        assert!((drawn - (0.5 + 1.645 * sd)).abs() < 0.01, "{drawn}");
     }
 
     fn corpus(words: &[&str], n: usize, seed: u64) -> Vec<String> {
