@@ -197,6 +197,9 @@ pub struct UpArgs {
     /// Percent of the pool loaded first
     #[arg(long, default_value_t = 40.0)]
     pub initial_percent: f64,
+    /// Do not train a first model when none is in Production
+    #[arg(long)]
+    pub no_train: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,11 +4,13 @@
 //! - [`commands`]: one module per command group; each returns a serialisable report.
 //! - [`output`]: `--json` prints one JSON document on stdout; otherwise a short human summary.
 //! - [`logging`]: tracing to stderr.
+//! - [`pipeline`]: dataset version → trained, scored, registered, policy-checked model version.
 
 pub mod cli;
 pub mod commands;
 pub mod logging;
 pub mod output;
+pub mod pipeline;
 
 pub use commands::run;
 

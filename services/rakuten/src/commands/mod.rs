@@ -2,7 +2,7 @@
 
 mod data_cmd;
 mod drift_cmd;
-mod model_cmd;
+pub(crate) mod model_cmd;
 mod models_cmd;
 mod up;
 

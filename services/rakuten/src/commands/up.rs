@@ -1,5 +1,6 @@
 //! `rakuten up`: the system on one machine. Today: migrate, seed the pool (synthetic data unless files are
-//! given), load the initial share, build the first dataset version, and print where everything is.
+//! given), load the initial share, build the first dataset version, train, register and (by the promotion
+//! policy) promote the first model, and print where everything is.
 
 use data::load::INITIAL_BATCH_NAME;
 use data::{DatasetOptions, ImportOptions, LoadRequest, SourceFiles};
@@ -18,6 +19,9 @@ struct UpReport {
     import: Option<data::ImportReport>,
     initial_load: data::LoadOutcome,
     dataset: data::DatasetVersion,
+    /// The first training, when no Production model exists yet (skipped with `--no-train`).
+    training: Option<crate::pipeline::TrainOutcome>,
+    production: Option<registry::ModelVersion>,
     status: data::DataStatus,
 }
 
@@ -69,14 +73,18 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         )
         .await?;
     let dataset = store
-        .build_dataset(
-            &artifacts,
-            &DatasetOptions {
-                actor,
-                ..Default::default()
-            },
-        )
+        .build_dataset(&artifacts, &DatasetOptions { actor: actor.clone(), ..Default::default() })
         .await?;
+    let registry = registry::Registry::new(store.clone(), artifacts.clone());
+    let name = registry::DEFAULT_MODEL_NAME;
+    let training = if args.no_train || registry.production(name).await?.is_some() {
+        None
+    } else {
+        tracing::info!(dataset = dataset.id(), "no Production model: training the first one");
+        let model_type = model::ModelType::DEFAULT;
+        let policy = registry::Policy::default();
+        Some(crate::pipeline::train_and_register(&store, &registry, &dataset, model_type, name, &policy, &actor).await?)
+    };
     let report = UpReport {
         database_url: redact(&g.database_url),
         artifacts: artifacts.url().to_string(),
@@ -84,6 +92,8 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         import,
         initial_load,
         dataset,
+        training,
+        production: registry.production(name).await?,
         status: store.status().await?,
     };
     emit(g.json, &report, |r| {
@@ -97,6 +107,21 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         s.push_str(&human_status(&r.status));
         s.push('\n');
         s.push_str(&human_dataset(&r.dataset));
+        if let Some(t) = &r.training {
+            s.push_str(&format!(
+                "\ntrained {} v{} in {:.1}s (run {}): holdout f1_weighted {:.4}; policy: {}",
+                t.version.name,
+                t.version.version,
+                t.train_seconds,
+                t.run_id,
+                t.version.f1_weighted().unwrap_or(f64::NAN),
+                t.decision.reason
+            ));
+        }
+        match &r.production {
+            Some(p) => s.push_str(&format!("\nProduction model: {} v{} ({})", p.name, p.version, p.artifact_uri)),
+            None => s.push_str("\nno Production model yet"),
+        }
         s
     })
 }

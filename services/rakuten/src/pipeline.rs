@@ -1,0 +1,88 @@
+//! Training a dataset version into a registered, policy-checked model version: the step that `rakuten up`
+//! runs today and that the Training workflow's activities will run (issue 7). Idempotent: the run id is
+//! derived from the dataset version and model type, and registration is idempotent by artifact hash.
+
+use data::dataset::read_split;
+use data::{DatasetVersion, Store};
+use model::{LabeledText, ModelType, TrainConfig};
+use registry::runs::NewRun;
+use registry::{Decision, ModelVersion, Policy, RegisterRequest, Registry};
+use serde::Serialize;
+
+use crate::commands::model_cmd::holdout_metrics;
+
+#[derive(Debug, Serialize)]
+pub struct TrainOutcome {
+    pub run_id: String,
+    pub version: ModelVersion,
+    pub created: bool,
+    pub decision: Decision,
+    pub train_seconds: f64,
+}
+
+pub async fn train_and_register(
+    store: &Store,
+    registry: &Registry,
+    dataset: &DatasetVersion,
+    model_type: ModelType,
+    name: &str,
+    policy: &Policy,
+    actor: &str,
+) -> anyhow::Result<TrainOutcome> {
+    let cfg = TrainConfig::for_model(model_type);
+    let run_id = format!("train-{}-{}", dataset.id(), model_type.as_str());
+    let run = registry
+        .start_run(&NewRun {
+            run_id: Some(run_id.clone()),
+            experiment: name.to_string(),
+            params: serde_json::to_value(&cfg)?,
+            dataset_version: Some(dataset.id().to_string()),
+            dataset_sha256: Some(dataset.sha256.clone()),
+            code_version: option_env!("RAKUTEN_GIT_SHA").map(str::to_string),
+            actor: actor.to_string(),
+        })
+        .await?;
+
+    let to_rows = |rows: Vec<data::DatasetRow>| -> Vec<LabeledText> {
+        rows.into_iter()
+            .map(|r| LabeledText { designation: r.designation, description: r.description, label: r.prdtypecode })
+            .collect()
+    };
+    let train = to_rows(read_split(&registry.artifacts, &dataset.manifest, "train").await?);
+    let validation = to_rows(read_split(&registry.artifacts, &dataset.manifest, "validation").await?);
+    let (holdout_id, holdout) = store.holdout().await?;
+    let holdout = to_rows(holdout);
+
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().to_path_buf();
+    let (report, metrics) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let trained = model::train(&train, &validation, &cfg, |p| {
+            if let Some(f1) = p.validation_f1_weighted {
+                tracing::info!(epoch = p.epoch, loss = p.loss, validation_f1_weighted = f1, "epoch done");
+            }
+        })?;
+        trained.save(&out)?;
+        let metrics = trained.classifier.evaluate(&holdout)?;
+        Ok((trained.report, metrics))
+    })
+    .await??;
+    for e in &report.history {
+        registry.log_metric(&run.id, "train_loss", e.epoch as i64, e.train_loss as f64).await?;
+        registry.log_metric(&run.id, "validation_f1_weighted", e.epoch as i64, e.validation_f1_weighted).await?;
+    }
+    let metrics_json = holdout_metrics(&metrics, &holdout_id);
+    let req = RegisterRequest {
+        run_id: Some(run.id.clone()),
+        dataset_version: Some(dataset.id().to_string()),
+        metrics: metrics_json.clone(),
+        holdout_id: Some(holdout_id),
+        actor: actor.to_string(),
+    };
+    let (version, created) = registry.register(name, dir.path(), &req).await?;
+    registry
+        .finish_run(&run.id, "finished", &metrics_json, Some((&version.artifact_uri, &version.artifact_sha256)), actor)
+        .await?;
+    let decision = registry.apply_policy(name, version.version, policy, actor).await?;
+    let version = registry.version(name, version.version).await?;
+    Ok(TrainOutcome { run_id: run.id, version, created, decision, train_seconds: report.train_seconds })
+}
