@@ -12,6 +12,11 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use model::{Classifier, ModelType, ProductText, TrainConfig, read_merged_csv, stratified_split, write_merged_csv};
 
+// Candle allocates and frees tensors of the embedding's size every step; glibc returns such blocks to the kernel
+// at once and pays page faults to get them back, which doubles training time. Binaries that train should do this.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let mut data = None;
     let mut split_dir = None;

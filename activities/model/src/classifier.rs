@@ -9,7 +9,7 @@ use crate::error::ModelError;
 use crate::features::Featurizer;
 use crate::metrics::Metrics;
 use crate::net::{Weights, softmax};
-use crate::prepare::prepare_text;
+use crate::prepare::prepare;
 
 /// The answer for one product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +56,7 @@ impl Classifier {
 
     /// Probability of every class of [`Classifier::labels`].
     pub fn probabilities(&self, designation: &str, description: &str) -> Result<Vec<f32>, ModelError> {
-        let prepared = prepare_text(designation, description);
+        let prepared = prepare(designation, description);
         let features = self.featurizer.transform(&prepared)?;
         let mut probs = self.weights.logits(&features);
         softmax(&mut probs);

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModelError;
-use crate::prepare::words;
+use crate::prepare::{Prepared, words};
 use crate::subword::SubwordTokenizer;
 
 /// How text becomes features; saved in config.json.
@@ -21,14 +21,20 @@ pub enum FeatureSpec {
         vocabulary: Vec<String>,
     },
     /// Word n-grams, character n-grams within word boundaries and optional sub-word pieces, hashed into
-    /// `buckets`; each family is L2-normalised on its own. Text beyond `max_chars` is ignored.
+    /// `buckets`, plus (with `title_words`) the designation's word n-grams as a family of their own; each family
+    /// is L2-normalised on its own. Text beyond `max_chars` is ignored.
     Hashed {
+        #[serde(default)]
+        title_words: bool,
         buckets: u32,
         word_ngram_max: usize,
         char_ngram_min: usize,
         char_ngram_max: usize,
         subwords: bool,
         max_chars: usize,
+        /// Characters given to the sub-word tokenizer (its cost per character is ten times the n-grams').
+        #[serde(default = "default_subword_chars")]
+        subword_max_chars: usize,
     },
 }
 
@@ -50,9 +56,9 @@ pub struct Featurizer {
 
 impl Featurizer {
     /// Keeps the `max_features` most frequent word n-grams of the corpus (ties broken alphabetically).
-    pub fn fit_vocabulary(prepared: &[String], word_ngram_max: usize, max_features: usize) -> Self {
+    pub fn fit_vocabulary(prepared: &[Prepared], word_ngram_max: usize, max_features: usize) -> Self {
         let mut stats: HashMap<String, (u64, u32)> = HashMap::new();
-        for text in prepared {
+        for text in prepared.iter().map(|p| p.text.as_str()) {
             let mut seen: Vec<String> = Vec::new();
             for_each_word_ngram(text, word_ngram_max, |gram| seen.push(gram.to_string()));
             seen.sort_unstable();
@@ -84,7 +90,7 @@ impl Featurizer {
 
     /// Computes the inverse document frequency of every bucket of a hashed spec.
     pub fn fit_hashed(
-        prepared: &[String],
+        prepared: &[Prepared],
         spec: FeatureSpec,
         tokenizer: Option<SubwordTokenizer>,
     ) -> Result<Self, ModelError> {
@@ -148,7 +154,7 @@ impl Featurizer {
     }
 
     /// TF-IDF features of prepared text.
-    pub fn transform(&self, prepared: &str) -> Result<SparseVec, ModelError> {
+    pub fn transform(&self, prepared: &Prepared) -> Result<SparseVec, ModelError> {
         let sublinear = matches!(self.spec, FeatureSpec::Hashed { .. });
         let mut out = SparseVec::default();
         for group in self.counts(prepared)? {
@@ -167,11 +173,11 @@ impl Featurizer {
     }
 
     /// Term counts per feature family, as sorted (id, count) pairs.
-    fn counts(&self, prepared: &str) -> Result<Vec<Vec<(u32, u32)>>, ModelError> {
+    fn counts(&self, prepared: &Prepared) -> Result<Vec<Vec<(u32, u32)>>, ModelError> {
         match &self.spec {
             FeatureSpec::Vocabulary { word_ngram_max, .. } => {
                 let mut ids = Vec::new();
-                for_each_word_ngram(prepared, *word_ngram_max, |gram| {
+                for_each_word_ngram(&prepared.text, *word_ngram_max, |gram| {
                     if let Some(&id) = self.index.get(gram) {
                         ids.push(id);
                     }
@@ -179,14 +185,16 @@ impl Featurizer {
                 Ok(vec![count_sorted(ids)])
             }
             FeatureSpec::Hashed {
+                title_words,
                 buckets,
                 word_ngram_max,
                 char_ngram_min,
                 char_ngram_max,
                 subwords,
                 max_chars,
+                subword_max_chars,
             } => {
-                let text = truncate_chars(prepared, *max_chars);
+                let text = truncate_chars(&prepared.text, *max_chars);
                 let bucket = |h: u64| (h % u64::from(*buckets)) as u32;
                 let mut word_ids = Vec::new();
                 let mut char_ids = Vec::new();
@@ -223,9 +231,28 @@ impl Featurizer {
                     }
                 }
                 let mut groups = vec![count_sorted(word_ids), count_sorted(char_ids)];
+                if *title_words {
+                    let title = prepared.text.get(..prepared.title_end).unwrap_or_default();
+                    let mut ids = Vec::new();
+                    let mut previous: Option<&str> = None;
+                    for word in words(title) {
+                        let mut h = Fnv::new(50);
+                        h.write(word.as_bytes());
+                        ids.push(bucket(h.finish()));
+                        if let Some(p) = previous {
+                            let mut h = Fnv::new(51);
+                            h.write(p.as_bytes());
+                            h.write(b" ");
+                            h.write(word.as_bytes());
+                            ids.push(bucket(h.finish()));
+                        }
+                        previous = Some(word);
+                    }
+                    groups.push(count_sorted(ids));
+                }
                 if *subwords && let Some(tokenizer) = &self.tokenizer {
                     let ids = tokenizer
-                        .ids(text)?
+                        .ids(truncate_chars(text, *subword_max_chars))?
                         .into_iter()
                         .map(|id| {
                             let mut h = Fnv::new(200);
@@ -241,12 +268,43 @@ impl Featurizer {
     }
 }
 
+fn default_subword_chars() -> usize {
+    usize::MAX
+}
+
 fn smooth_idf(n: f32, df: f32) -> f32 {
     ((1.0 + n) / (1.0 + df)).ln() + 1.0
 }
 
-fn count_sorted(mut ids: Vec<u32>) -> Vec<(u32, u32)> {
-    ids.sort_unstable();
+/// (id, occurrences) pairs in id order. An LSD radix sort: thousands of ids per text, and a comparison sort
+/// of them was the largest cost of a prediction.
+fn count_sorted(ids: Vec<u32>) -> Vec<(u32, u32)> {
+    const BITS: u32 = 11;
+    let max = ids.iter().copied().max().unwrap_or(0);
+    let mut ids = ids;
+    if ids.len() > 64 {
+        let mut scratch = vec![0u32; ids.len()];
+        let mut shift = 0;
+        while shift < 32 && (max >> shift) > 0 {
+            let mut offsets = [0usize; 1 << BITS];
+            for &id in &ids {
+                offsets[((id >> shift) & ((1 << BITS) - 1)) as usize] += 1;
+            }
+            let mut total = 0;
+            for o in offsets.iter_mut() {
+                (*o, total) = (total, total + *o);
+            }
+            for &id in &ids {
+                let slot = &mut offsets[((id >> shift) & ((1 << BITS) - 1)) as usize];
+                scratch[*slot] = id;
+                *slot += 1;
+            }
+            std::mem::swap(&mut ids, &mut scratch);
+            shift += BITS;
+        }
+    } else {
+        ids.sort_unstable();
+    }
     let mut out: Vec<(u32, u32)> = Vec::with_capacity(ids.len());
     for id in ids {
         match out.last_mut() {
@@ -306,8 +364,8 @@ impl Fnv {
 mod tests {
     use super::*;
 
-    fn docs() -> Vec<String> {
-        ["le petit chat", "le grand chien", "le chat noir"].map(String::from).to_vec()
+    fn docs() -> Vec<Prepared> {
+        ["le petit chat", "le grand chien", "le chat noir"].map(Prepared::from).to_vec()
     }
 
     #[test]
@@ -318,7 +376,7 @@ mod tests {
         };
         assert_eq!(vocabulary, &["chat", "le"]);
         // tf(chat) = 1, idf(chat) = ln(4/3) + 1; tf(le) = 2, idf(le) = ln(4/4) + 1 = 1; then L2.
-        let v = f.transform("le chat le").unwrap();
+        let v = f.transform(&"le chat le".into()).unwrap();
         let (a, b) = ((4.0f32 / 3.0).ln() + 1.0, 2.0f32);
         let norm = (a * a + b * b).sqrt();
         assert_eq!(v.ids, [0, 1]);
@@ -328,20 +386,46 @@ mod tests {
     }
 
     #[test]
+    fn counting_sorts_and_counts() {
+        let mut rng = 12345u64;
+        let ids: Vec<u32> = (0..5000)
+            .map(|_| {
+                rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((rng >> 33) % 300_000) as u32
+            })
+            .collect();
+        let mut expected = ids.clone();
+        expected.sort_unstable();
+        let counted = count_sorted(ids);
+        let expanded: Vec<u32> = counted
+            .iter()
+            .flat_map(|&(id, n)| std::iter::repeat_n(id, n as usize))
+            .collect();
+        assert_eq!(expanded, expected);
+        assert!(counted.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(count_sorted(vec![3, 1, 3]), [(1, 1), (3, 2)]);
+    }
+
+    #[test]
     fn hashed_groups_are_unit_norm_and_stable() {
         let spec = FeatureSpec::Hashed {
+            title_words: true,
             buckets: 1 << 12,
             word_ngram_max: 2,
             char_ngram_min: 2,
             char_ngram_max: 4,
             subwords: false,
             max_chars: 1000,
+            subword_max_chars: 100,
         };
         let f = Featurizer::fit_hashed(&docs(), spec, None).unwrap();
-        let v = f.transform("le chat noir").unwrap();
+        let v = f.transform(&"le chat noir".into()).unwrap();
         let total: f32 = v.values.iter().map(|x| x * x).sum();
         assert!((total - 2.0).abs() < 1e-5, "two families, each unit norm: {total}");
-        assert_eq!(f.transform("le chat noir").unwrap(), v);
-        assert!(f.transform("").unwrap().ids.is_empty());
+        assert_eq!(f.transform(&"le chat noir".into()).unwrap(), v);
+        assert!(f.transform(&"".into()).unwrap().ids.is_empty());
+        let titled = f.transform(&crate::prepare::prepare("Chat", "noir")).unwrap();
+        let total: f32 = titled.values.iter().map(|x| x * x).sum();
+        assert!((total - 3.0).abs() < 1e-5, "title words are a third family: {total}");
     }
 }

@@ -34,5 +34,5 @@ pub use config::{ModelConfig, ModelType, TrainConfig};
 pub use data::{LabeledText, read_merged_csv, stratified_split, write_merged_csv};
 pub use error::ModelError;
 pub use metrics::{ClassMetrics, Metrics};
-pub use prepare::{PREPARATION_VERSION, prepare_text};
+pub use prepare::{PREPARATION_VERSION, Prepared, prepare, prepare_text};
 pub use train::{Progress, TrainReport, TrainedModel, train};

@@ -41,7 +41,7 @@ fn tok_err(e: impl std::fmt::Display) -> ModelError {
 
 impl SubwordTokenizer {
     /// Trains a BPE vocabulary of at most `vocab_size` pieces on already prepared texts.
-    pub fn train(prepared: &[String], vocab_size: usize) -> Result<Self, ModelError> {
+    pub fn train(prepared: &[&str], vocab_size: usize) -> Result<Self, ModelError> {
         let model = BPE::builder()
             .unk_token(UNKNOWN.to_string())
             .build()
@@ -98,6 +98,7 @@ mod tests {
         let corpus: Vec<String> = (0..300)
             .map(|i| format!("piscine{} filtre pompe{} bache spa{} jouet enfant{}", i % 7, i % 11, i % 13, i % 3))
             .collect();
+        let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
         let a = SubwordTokenizer::train(&corpus, 120).unwrap();
         let b = SubwordTokenizer::train(&corpus, 120).unwrap();
         let mut va: Vec<_> = a.inner.get_vocab(true).into_iter().collect();

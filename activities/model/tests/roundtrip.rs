@@ -28,7 +28,7 @@ fn saved_and_loaded_model_gives_the_training_probabilities() {
         let probabilities = loaded.probabilities_batch(&items).unwrap();
         assert_eq!(probabilities, trained.validation_probabilities, "{model_type}");
         let metrics = loaded.evaluate(&validation).unwrap();
-        assert_eq!(metrics, trained.report.validation);
+        assert_eq!(metrics, trained.classifier.evaluate(&validation).unwrap());
 
         let one = loaded.predict(&validation[0].designation, &validation[0].description, 3).unwrap();
         assert_eq!(one.top_k.len(), 3);
