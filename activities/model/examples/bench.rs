@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use model::{Classifier, ModelType, ProductText, TrainConfig, read_merged_csv, stratified_split, write_merged_csv};
+use model::{
+    Classifier, ModelType, ProductText, TrainConfig, read_merged_csv, stratified_split,
+    write_merged_csv,
+};
 
 // Candle allocates and frees tensors of the embedding's size every step; glibc returns such blocks to the kernel
 // at once and pays page faults to get them back, which doubles training time. Binaries that train should do this.
@@ -33,7 +36,8 @@ fn main() -> anyhow::Result<()> {
             "--set" => {
                 let kv = args.next().context("--set key=value")?;
                 let (k, v) = kv.split_once('=').context("--set key=value")?;
-                let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.into()));
+                let value =
+                    serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.into()));
                 overrides.insert(k.to_string(), value);
             }
             other => bail!("unknown argument {other}"),
@@ -47,7 +51,11 @@ fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&split_dir)?;
         write_merged_csv(&train_path, &train)?;
         write_merged_csv(&test_path, &test)?;
-        eprintln!("split written: {} train, {} test rows", train.len(), test.len());
+        eprintln!(
+            "split written: {} train, {} test rows",
+            train.len(),
+            test.len()
+        );
     }
     if split_only {
         return Ok(());
@@ -57,9 +65,15 @@ fn main() -> anyhow::Result<()> {
     // Early stopping needs its own validation rows, taken from the training part only.
     let (train, validation) = stratified_split(&train_all, 0.1, 7);
 
-    println!("{:<14} {:>11} {:>9} {:>9} {:>8}", "model", "f1_weighted", "f1_macro", "accuracy", "train_s");
+    println!(
+        "{:<14} {:>11} {:>9} {:>9} {:>8}",
+        "model", "f1_weighted", "f1_macro", "accuracy", "train_s"
+    );
     let mut default_model: Option<Classifier> = None;
-    for model_type in ModelType::ALL.into_iter().filter(|m| only.is_none_or(|o| o == *m)) {
+    for model_type in ModelType::ALL
+        .into_iter()
+        .filter(|m| only.is_none_or(|o| o == *m))
+    {
         let mut cfg = serde_json::to_value(TrainConfig::for_model(model_type))?;
         if let Some(obj) = cfg.as_object_mut() {
             obj.extend(overrides.clone());
@@ -69,7 +83,14 @@ fn main() -> anyhow::Result<()> {
         let verbose = std::env::var_os("BENCH_VERBOSE").is_some();
         let trained = model::train(&train, &validation, &cfg, |p| {
             if verbose && (p.step == 0 || p.validation_f1_weighted.is_some()) {
-                eprintln!("{:>7.2}s epoch {} step {} loss {:.4} val {:?}", started.elapsed().as_secs_f64(), p.epoch, p.step, p.loss, p.validation_f1_weighted);
+                eprintln!(
+                    "{:>7.2}s epoch {} step {} loss {:.4} val {:?}",
+                    started.elapsed().as_secs_f64(),
+                    p.epoch,
+                    p.step,
+                    p.loss,
+                    p.validation_f1_weighted
+                );
             }
         })?;
         let seconds = started.elapsed().as_secs_f64();
@@ -88,7 +109,9 @@ fn main() -> anyhow::Result<()> {
             default_model = Some(trained.classifier);
         }
     }
-    let Some(classifier) = default_model else { return Ok(()) };
+    let Some(classifier) = default_model else {
+        return Ok(());
+    };
 
     let items: Vec<ProductText<'_>> = test.iter().map(ProductText::from).collect();
     let mut micros: Vec<f64> = Vec::with_capacity(items.len());

@@ -55,7 +55,11 @@ impl Classifier {
     }
 
     /// Probability of every class of [`Classifier::labels`].
-    pub fn probabilities(&self, designation: &str, description: &str) -> Result<Vec<f32>, ModelError> {
+    pub fn probabilities(
+        &self,
+        designation: &str,
+        description: &str,
+    ) -> Result<Vec<f32>, ModelError> {
         let prepared = prepare(designation, description);
         let features = self.featurizer.transform(&prepared)?;
         let mut probs = self.weights.logits(&features);
@@ -63,13 +67,22 @@ impl Classifier {
         Ok(probs)
     }
 
-    pub fn predict(&self, designation: &str, description: &str, top_k: usize) -> Result<Prediction, ModelError> {
+    pub fn predict(
+        &self,
+        designation: &str,
+        description: &str,
+        top_k: usize,
+    ) -> Result<Prediction, ModelError> {
         let probs = self.probabilities(designation, description)?;
         Ok(self.rank(&probs, top_k))
     }
 
     /// Predicts many products on all cores; results in input order.
-    pub fn predict_batch(&self, items: &[ProductText<'_>], top_k: usize) -> Result<Vec<Prediction>, ModelError> {
+    pub fn predict_batch(
+        &self,
+        items: &[ProductText<'_>],
+        top_k: usize,
+    ) -> Result<Vec<Prediction>, ModelError> {
         items
             .par_iter()
             .with_min_len(64)
@@ -78,7 +91,10 @@ impl Classifier {
     }
 
     /// Probabilities of many products on all cores; results in input order.
-    pub fn probabilities_batch(&self, items: &[ProductText<'_>]) -> Result<Vec<Vec<f32>>, ModelError> {
+    pub fn probabilities_batch(
+        &self,
+        items: &[ProductText<'_>],
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
         items
             .par_iter()
             .with_min_len(64)

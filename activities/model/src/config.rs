@@ -46,10 +46,16 @@ impl FromStr for ModelType {
     type Err = ModelError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
-            let known: Vec<_> = Self::ALL.iter().map(ModelType::as_str).collect();
-            ModelError::InvalidInput(format!("unknown model type `{s}` (known: {})", known.join(", ")))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = Self::ALL.iter().map(ModelType::as_str).collect();
+                ModelError::InvalidInput(format!(
+                    "unknown model type `{s}` (known: {})",
+                    known.join(", ")
+                ))
+            })
     }
 }
 
@@ -112,7 +118,7 @@ impl TrainConfig {
             max_epochs: 30,
             batch_size: 256,
             learning_rate: 0.02,
-            weight_decay: 0.5,
+            weight_decay: 1.0,
             patience: 3,
             refit: true,
             class_weighting: true,

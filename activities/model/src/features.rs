@@ -56,7 +56,11 @@ pub struct Featurizer {
 
 impl Featurizer {
     /// Keeps the `max_features` most frequent word n-grams of the corpus (ties broken alphabetically).
-    pub fn fit_vocabulary(prepared: &[Prepared], word_ngram_max: usize, max_features: usize) -> Self {
+    pub fn fit_vocabulary(
+        prepared: &[Prepared],
+        word_ngram_max: usize,
+        max_features: usize,
+    ) -> Self {
         let mut stats: HashMap<String, (u64, u32)> = HashMap::new();
         for text in prepared.iter().map(|p| p.text.as_str()) {
             let mut seen: Vec<String> = Vec::new();
@@ -76,7 +80,10 @@ impl Featurizer {
         ranked.truncate(max_features);
         ranked.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let n = prepared.len() as f32;
-        let idf = ranked.iter().map(|(_, (_, df))| smooth_idf(n, *df as f32)).collect();
+        let idf = ranked
+            .iter()
+            .map(|(_, (_, df))| smooth_idf(n, *df as f32))
+            .collect();
         let vocabulary: Vec<String> = ranked.into_iter().map(|(g, _)| g).collect();
         Self::from_parts(
             FeatureSpec::Vocabulary {
@@ -100,7 +107,12 @@ impl Featurizer {
         let per_doc: Vec<Vec<u32>> = prepared
             .par_iter()
             .map(|t| {
-                let mut ids: Vec<u32> = this.counts(t)?.into_iter().flatten().map(|(id, _)| id).collect();
+                let mut ids: Vec<u32> = this
+                    .counts(t)?
+                    .into_iter()
+                    .flatten()
+                    .map(|(id, _)| id)
+                    .collect();
                 ids.sort_unstable();
                 ids.dedup();
                 Ok(ids)
@@ -116,7 +128,11 @@ impl Featurizer {
     }
 
     /// Rebuilds a fitted featurizer from saved parts.
-    pub fn from_parts(spec: FeatureSpec, idf: Vec<f32>, tokenizer: Option<SubwordTokenizer>) -> Self {
+    pub fn from_parts(
+        spec: FeatureSpec,
+        idf: Vec<f32>,
+        tokenizer: Option<SubwordTokenizer>,
+    ) -> Self {
         let index = match &spec {
             FeatureSpec::Vocabulary { vocabulary, .. } => vocabulary
                 .iter()
@@ -160,11 +176,20 @@ impl Featurizer {
         for group in self.counts(prepared)? {
             let start = out.values.len();
             for (id, tf) in group {
-                let tf = if sublinear { 1.0 + (tf as f32).ln() } else { tf as f32 };
+                let tf = if sublinear {
+                    1.0 + (tf as f32).ln()
+                } else {
+                    tf as f32
+                };
                 out.ids.push(id);
-                out.values.push(tf * self.idf.get(id as usize).copied().unwrap_or(1.0));
+                out.values
+                    .push(tf * self.idf.get(id as usize).copied().unwrap_or(1.0));
             }
-            let norm = out.values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
+            let norm = out.values[start..]
+                .iter()
+                .map(|v| v * v)
+                .sum::<f32>()
+                .sqrt();
             if norm > 0.0 {
                 out.values[start..].iter_mut().for_each(|v| *v /= norm);
             }
@@ -316,7 +341,9 @@ fn count_sorted(ids: Vec<u32>) -> Vec<(u32, u32)> {
 }
 
 fn truncate_chars(text: &str, max_chars: usize) -> &str {
-    text.char_indices().nth(max_chars).map_or(text, |(i, _)| &text[..i])
+    text.char_indices()
+        .nth(max_chars)
+        .map_or(text, |(i, _)| &text[..i])
 }
 
 /// Word n-grams (1..=max) over words of two or more characters, as scikit-learn's default token pattern.
@@ -365,7 +392,9 @@ mod tests {
     use super::*;
 
     fn docs() -> Vec<Prepared> {
-        ["le petit chat", "le grand chien", "le chat noir"].map(Prepared::from).to_vec()
+        ["le petit chat", "le grand chien", "le chat noir"]
+            .map(Prepared::from)
+            .to_vec()
     }
 
     #[test]
@@ -390,7 +419,9 @@ mod tests {
         let mut rng = 12345u64;
         let ids: Vec<u32> = (0..5000)
             .map(|_| {
-                rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((rng >> 33) % 300_000) as u32
             })
             .collect();
@@ -421,11 +452,19 @@ mod tests {
         let f = Featurizer::fit_hashed(&docs(), spec, None).unwrap();
         let v = f.transform(&"le chat noir".into()).unwrap();
         let total: f32 = v.values.iter().map(|x| x * x).sum();
-        assert!((total - 2.0).abs() < 1e-5, "two families, each unit norm: {total}");
+        assert!(
+            (total - 2.0).abs() < 1e-5,
+            "two families, each unit norm: {total}"
+        );
         assert_eq!(f.transform(&"le chat noir".into()).unwrap(), v);
         assert!(f.transform(&"".into()).unwrap().ids.is_empty());
-        let titled = f.transform(&crate::prepare::prepare("Chat", "noir")).unwrap();
+        let titled = f
+            .transform(&crate::prepare::prepare("Chat", "noir"))
+            .unwrap();
         let total: f32 = titled.values.iter().map(|x| x * x).sum();
-        assert!((total - 3.0).abs() < 1e-5, "title words are a third family: {total}");
+        assert!(
+            (total - 3.0).abs() < 1e-5,
+            "title words are a third family: {total}"
+        );
     }
 }

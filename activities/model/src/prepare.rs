@@ -48,7 +48,11 @@ pub fn prepare_text(designation: &str, description: &str) -> String {
 pub fn prepare_field(raw: &str) -> String {
     // Descriptions are often double-encoded (`&amp;eacute;`): decode, strip the tags, decode once more.
     let decoded = html_escape::decode_html_entities(raw);
-    let stripped = if decoded.contains('<') { strip_tags(&decoded) } else { decoded.into_owned() };
+    let stripped = if decoded.contains('<') {
+        strip_tags(&decoded)
+    } else {
+        decoded.into_owned()
+    };
     let decoded = html_escape::decode_html_entities(&stripped);
     let mut out = String::with_capacity(decoded.len());
     let mut pending_space = false;
@@ -98,14 +102,12 @@ fn strip_tags(text: &str) -> String {
                 .chars()
                 .next()
                 .is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!');
-        if opens_tag {
-            if let Some(end) = text[i..].find('>') {
-                out.push(' ');
-                while chars.peek().is_some_and(|&(j, _)| j <= i + end) {
-                    chars.next();
-                }
-                continue;
+        if opens_tag && let Some(end) = text[i..].find('>') {
+            out.push(' ');
+            while chars.peek().is_some_and(|&(j, _)| j <= i + end) {
+                chars.next();
             }
+            continue;
         }
         out.push(c);
     }
@@ -125,7 +127,10 @@ mod tests {
 
     #[test]
     fn strips_html_and_decodes_entities() {
-        let text = prepare_text("Château &amp; Cie", "<p>Très <b>BEAU</b> vélo&nbsp;!</p><br/>");
+        let text = prepare_text(
+            "Château &amp; Cie",
+            "<p>Très <b>BEAU</b> vélo&nbsp;!</p><br/>",
+        );
         assert_eq!(text, "chateau & cie tres beau velo !");
     }
 
@@ -147,7 +152,10 @@ mod tests {
     #[test]
     fn prepared_keeps_the_title_apart() {
         let p = prepare("  <b>Vélo</b> ", "Rouge");
-        assert_eq!((p.text.as_str(), &p.text[..p.title_end]), ("velo rouge", "velo"));
+        assert_eq!(
+            (p.text.as_str(), &p.text[..p.title_end]),
+            ("velo rouge", "velo")
+        );
         assert_eq!(prepare("", "Rouge").text, "rouge");
         assert_eq!(prepare("Vélo", "").text, "velo");
     }

@@ -90,15 +90,22 @@ pub fn train(
     });
     let labels: Vec<i64> = counts.keys().copied().collect();
     if labels.len() < 2 {
-        return Err(ModelError::InvalidInput("training rows need at least two classes".into()));
+        return Err(ModelError::InvalidInput(
+            "training rows need at least two classes".into(),
+        ));
     }
     let index_of = |label: i64| {
-        labels.binary_search(&label).map_err(|_| ModelError::UnknownLabel {
-            label,
-            known: labels.len(),
-        })
+        labels
+            .binary_search(&label)
+            .map_err(|_| ModelError::UnknownLabel {
+                label,
+                known: labels.len(),
+            })
     };
-    let train_y: Vec<usize> = train_rows.iter().map(|r| index_of(r.label)).collect::<Result<_, _>>()?;
+    let train_y: Vec<usize> = train_rows
+        .iter()
+        .map(|r| index_of(r.label))
+        .collect::<Result<_, _>>()?;
     let val_y: Vec<usize> = validation_rows
         .iter()
         .map(|r| index_of(r.label))
@@ -135,7 +142,11 @@ pub fn train(
 
     let device = Device::Cpu;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut state = match cfg.checkpoint_dir.as_deref().map(|d| Checkpoint::load(d, cfg, dims)) {
+    let mut state = match cfg
+        .checkpoint_dir
+        .as_deref()
+        .map(|d| Checkpoint::load(d, cfg, dims))
+    {
         Some(Ok(Some(checkpoint))) => checkpoint,
         Some(Err(e)) => return Err(e),
         _ => Checkpoint::fresh(Net::new(dims, &mut rng, &device)?.snapshot()?),
@@ -157,7 +168,14 @@ pub fn train(
 
     while state.next_epoch < cfg.max_epochs && state.epochs_since_best < cfg.patience {
         let epoch = state.next_epoch;
-        let train_loss = run_epoch(&net, &mut optimizer, &train_set, epoch, false, &mut progress)?;
+        let train_loss = run_epoch(
+            &net,
+            &mut optimizer,
+            &train_set,
+            epoch,
+            false,
+            &mut progress,
+        )?;
         let weights = net.snapshot()?;
         let predicted: Vec<usize> = val_x
             .par_iter()
@@ -192,7 +210,12 @@ pub fn train(
         // chose: the validation rows are too valuable to leave out of the final model.
         let all_x: Vec<SparseVec> = train_x.iter().chain(&val_x).cloned().collect();
         let all_y: Vec<usize> = train_y.iter().chain(&val_y).copied().collect();
-        let all = TrainSet { x: &all_x, y: &all_y, class_weight: &class_weight, cfg };
+        let all = TrainSet {
+            x: &all_x,
+            y: &all_y,
+            class_weight: &class_weight,
+            cfg,
+        };
         let net = Net::new(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed), &device)?;
         let mut optimizer = AdamW::new(net.vars(), params)?;
         for epoch in 0..=state.best_epoch {
@@ -264,7 +287,9 @@ fn run_epoch(
 ) -> Result<f32, ModelError> {
     let cfg = set.cfg;
     let mut order: Vec<usize> = (0..set.x.len()).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_add(1 + epoch as u64)));
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(
+        cfg.seed.wrapping_add(1 + epoch as u64),
+    ));
     let steps_per_epoch = set.x.len().div_ceil(cfg.batch_size);
     let mut loss_sum = 0.0;
     for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
@@ -315,4 +340,3 @@ fn fit_featurizer(train_text: &[Prepared], cfg: &TrainConfig) -> Result<Featuriz
         }
     }
 }
-
