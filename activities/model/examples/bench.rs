@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p model --example bench -- --data SAMPLE.csv --split-dir DIR [--write-split-only]
 //!     [--set key=value ...]   (TrainConfig fields, applied to every model type)
+//!     [--only MODEL_TYPE] [--save DIR]   (one model type; save each artifact under DIR/<model type>)
 //! ```
 //! DIR/train.csv and DIR/test.csv are written once (80/20, seed 42) and reused, so other tools score the same rows.
 
@@ -25,6 +26,7 @@ fn main() -> anyhow::Result<()> {
     let mut split_dir = None;
     let mut split_only = false;
     let mut only: Option<ModelType> = None;
+    let mut save: Option<PathBuf> = None;
     let mut overrides = serde_json::Map::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -32,6 +34,7 @@ fn main() -> anyhow::Result<()> {
             "--data" => data = args.next().map(PathBuf::from),
             "--split-dir" => split_dir = args.next().map(PathBuf::from),
             "--write-split-only" => split_only = true,
+            "--save" => save = args.next().map(PathBuf::from),
             "--only" => only = Some(args.next().context("--only TYPE")?.parse()?),
             "--set" => {
                 let kv = args.next().context("--set key=value")?;
@@ -105,6 +108,9 @@ fn main() -> anyhow::Result<()> {
             trained.report.best_epoch,
             trained.report.history.len()
         );
+        if let Some(dir) = &save {
+            trained.save(&dir.join(model_type.as_str()))?;
+        }
         if model_type == ModelType::DEFAULT || only.is_some() {
             default_model = Some(trained.classifier);
         }

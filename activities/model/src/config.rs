@@ -80,6 +80,9 @@ pub struct TrainConfig {
     pub subword_vocab_size: usize,
     /// Characters of prepared text given to the sub-word tokenizer (the costliest feature family).
     pub subword_max_chars: usize,
+    /// `1 + ln(tf)` instead of raw counts in the hashed TF-IDF.
+    #[serde(default)]
+    pub sublinear_tf: bool,
     /// Characters of prepared text used for features (bounds the cost of one prediction).
     pub max_chars: usize,
     pub max_epochs: usize,
@@ -114,6 +117,7 @@ impl TrainConfig {
             subwords: true,
             subword_vocab_size: 8000,
             subword_max_chars: 100,
+            sublinear_tf: true,
             max_chars: 1000,
             max_epochs: 30,
             batch_size: 256,

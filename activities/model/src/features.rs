@@ -35,6 +35,9 @@ pub enum FeatureSpec {
         /// Characters given to the sub-word tokenizer (its cost per character is ten times the n-grams').
         #[serde(default = "default_subword_chars")]
         subword_max_chars: usize,
+        /// Term frequency as `1 + ln(tf)` rather than `tf`.
+        #[serde(default)]
+        sublinear_tf: bool,
     },
 }
 
@@ -171,7 +174,13 @@ impl Featurizer {
 
     /// TF-IDF features of prepared text.
     pub fn transform(&self, prepared: &Prepared) -> Result<SparseVec, ModelError> {
-        let sublinear = matches!(self.spec, FeatureSpec::Hashed { .. });
+        let sublinear = matches!(
+            self.spec,
+            FeatureSpec::Hashed {
+                sublinear_tf: true,
+                ..
+            }
+        );
         let mut out = SparseVec::default();
         for group in self.counts(prepared)? {
             let start = out.values.len();
@@ -218,6 +227,7 @@ impl Featurizer {
                 subwords,
                 max_chars,
                 subword_max_chars,
+                ..
             } => {
                 let text = truncate_chars(&prepared.text, *max_chars);
                 let bucket = |h: u64| (h % u64::from(*buckets)) as u32;
@@ -448,6 +458,7 @@ mod tests {
             subwords: false,
             max_chars: 1000,
             subword_max_chars: 100,
+            sublinear_tf: true,
         };
         let f = Featurizer::fit_hashed(&docs(), spec, None).unwrap();
         let v = f.transform(&"le chat noir".into()).unwrap();

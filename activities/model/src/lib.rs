@@ -35,4 +35,4 @@ pub use data::{LabeledText, read_merged_csv, stratified_split, write_merged_csv}
 pub use error::ModelError;
 pub use metrics::{ClassMetrics, Metrics};
 pub use prepare::{PREPARATION_VERSION, Prepared, prepare, prepare_text};
-pub use train::{Progress, TrainReport, TrainedModel, train};
+pub use train::{Progress, TrainReport, TrainedModel, train, train_with_holdout};

@@ -140,7 +140,7 @@ fn draw_glyph(area: &Area<'_>, g: &[u8; 5], (x, y): (i32, i32), color: RGBColor)
             if bits & (4 >> c) != 0 {
                 let (px, py) = (x + c * SCALE, y + r as i32 * SCALE);
                 area.draw(&Rectangle::new(
-                    [(px, py), (px + SCALE - 1, py + SCALE - 1)],
+                    [(px, py), (px + SCALE, py + SCALE)],
                     color.filled(),
                 ))?;
             }

@@ -70,6 +70,24 @@ pub struct TrainedModel {
     pub validation_probabilities: Vec<Vec<f32>>,
 }
 
+/// Trains on labelled rows, keeping a stratified `validation_fraction` of them (chosen by `cfg.seed`) for early
+/// stopping; with `cfg.refit` the final model still learns from every row. What `rakuten model train` calls.
+pub fn train_with_holdout(
+    rows: &[LabeledText],
+    validation_fraction: f64,
+    cfg: &TrainConfig,
+    progress: impl FnMut(&Progress),
+) -> Result<TrainedModel, ModelError> {
+    if !(0.0..1.0).contains(&validation_fraction) || validation_fraction == 0.0 {
+        return Err(ModelError::InvalidInput(format!(
+            "validation fraction {validation_fraction} is not in (0, 1)"
+        )));
+    }
+    let (train_rows, validation_rows) =
+        crate::data::stratified_split(rows, validation_fraction, cfg.seed);
+    train(&train_rows, &validation_rows, cfg, progress)
+}
+
 /// Trains a model. Deterministic: the same rows and config give the same weights.
 pub fn train(
     train_rows: &[LabeledText],
@@ -335,6 +353,7 @@ fn fit_featurizer(train_text: &[Prepared], cfg: &TrainConfig) -> Result<Featuriz
                 subwords: cfg.subwords,
                 max_chars: cfg.max_chars,
                 subword_max_chars: cfg.subword_max_chars,
+                sublinear_tf: cfg.sublinear_tf,
             };
             Featurizer::fit_hashed(train_text, spec, tokenizer)
         }
