@@ -206,8 +206,9 @@ impl Featurizer {
         Ok(out)
     }
 
-    /// Term counts per feature family, as sorted (id, count) pairs.
+    /// Term counts per feature family, as (id, count) pairs in order of first occurrence.
     fn counts(&self, prepared: &Prepared) -> Result<Vec<Vec<(u32, u32)>>, ModelError> {
+        let dim = self.dim();
         match &self.spec {
             FeatureSpec::Vocabulary { word_ngram_max, .. } => {
                 let mut ids = Vec::new();
@@ -216,7 +217,7 @@ impl Featurizer {
                         ids.push(id);
                     }
                 });
-                Ok(vec![count_sorted(ids)])
+                Ok(vec![count_ids(ids, dim)])
             }
             FeatureSpec::Hashed {
                 title_words,
@@ -265,7 +266,7 @@ impl Featurizer {
                         }
                     }
                 }
-                let mut groups = vec![count_sorted(word_ids), count_sorted(char_ids)];
+                let mut groups = vec![count_ids(word_ids, dim), count_ids(char_ids, dim)];
                 if *title_words {
                     let title = prepared.text.get(..prepared.title_end).unwrap_or_default();
                     let mut ids = Vec::new();
@@ -283,7 +284,7 @@ impl Featurizer {
                         }
                         previous = Some(word);
                     }
-                    groups.push(count_sorted(ids));
+                    groups.push(count_ids(ids, dim));
                 }
                 if *subwords && let Some(tokenizer) = &self.tokenizer {
                     let ids = tokenizer
@@ -295,7 +296,7 @@ impl Featurizer {
                             bucket(h.finish())
                         })
                         .collect();
-                    groups.push(count_sorted(ids));
+                    groups.push(count_ids(ids, dim));
                 }
                 Ok(groups)
             }
@@ -311,43 +312,32 @@ fn smooth_idf(n: f32, df: f32) -> f32 {
     ((1.0 + n) / (1.0 + df)).ln() + 1.0
 }
 
-/// (id, occurrences) pairs in id order. An LSD radix sort: thousands of ids per text, and a comparison sort
-/// of them was the largest cost of a prediction.
-fn count_sorted(ids: Vec<u32>) -> Vec<(u32, u32)> {
-    const BITS: u32 = 11;
-    let max = ids.iter().copied().max().unwrap_or(0);
-    let mut ids = ids;
-    if ids.len() > 64 {
-        let mut scratch = vec![0u32; ids.len()];
-        let mut shift = 0;
-        while shift < 32 && (max >> shift) > 0 {
-            let mut offsets = [0usize; 1 << BITS];
-            for &id in &ids {
-                offsets[((id >> shift) & ((1 << BITS) - 1)) as usize] += 1;
-            }
-            let mut total = 0;
-            for o in offsets.iter_mut() {
-                (*o, total) = (total, total + *o);
-            }
-            for &id in &ids {
-                let slot = &mut offsets[((id >> shift) & ((1 << BITS) - 1)) as usize];
-                scratch[*slot] = id;
-                *slot += 1;
-            }
-            std::mem::swap(&mut ids, &mut scratch);
-            shift += BITS;
+thread_local! {
+    /// Per-thread occurrence counters, one per feature id, all zero between calls.
+    static COUNTERS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// (id, occurrences) pairs in order of first occurrence. Counting in a dense per-thread array is linear; sorting
+/// the thousands of ids of a long text was the largest cost of a prediction.
+fn count_ids(ids: Vec<u32>, dim: usize) -> Vec<(u32, u32)> {
+    COUNTERS.with(|counters| {
+        let mut counters = counters.borrow_mut();
+        if counters.len() < dim {
+            counters.resize(dim, 0);
         }
-    } else {
-        ids.sort_unstable();
-    }
-    let mut out: Vec<(u32, u32)> = Vec::with_capacity(ids.len());
-    for id in ids {
-        match out.last_mut() {
-            Some((last, count)) if *last == id => *count += 1,
-            _ => out.push((id, 1)),
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(ids.len() / 2);
+        for id in ids.into_iter().filter(|&id| (id as usize) < dim) {
+            let count = &mut counters[id as usize];
+            if *count == 0 {
+                out.push((id, 0));
+            }
+            *count += 1;
         }
-    }
-    out
+        for (id, n) in &mut out {
+            *n = std::mem::take(&mut counters[*id as usize]);
+        }
+        out
+    })
 }
 
 fn truncate_chars(text: &str, max_chars: usize) -> &str {
@@ -418,33 +408,41 @@ mod tests {
         let v = f.transform(&"le chat le".into()).unwrap();
         let (a, b) = ((4.0f32 / 3.0).ln() + 1.0, 2.0f32);
         let norm = (a * a + b * b).sqrt();
-        assert_eq!(v.ids, [0, 1]);
-        for (got, want) in v.values.iter().zip([a / norm, b / norm]) {
+        assert_eq!(v.ids, [1, 0], "in order of first occurrence");
+        for (got, want) in v.values.iter().zip([b / norm, a / norm]) {
             assert!((got - want).abs() < 1e-6);
         }
     }
 
     #[test]
-    fn counting_sorts_and_counts() {
+    fn counting_keeps_first_occurrence_order() {
         let mut rng = 12345u64;
         let ids: Vec<u32> = (0..5000)
             .map(|_| {
                 rng = rng
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                ((rng >> 33) % 300_000) as u32
+                ((rng >> 33) % 3000) as u32
             })
             .collect();
-        let mut expected = ids.clone();
-        expected.sort_unstable();
-        let counted = count_sorted(ids);
-        let expanded: Vec<u32> = counted
-            .iter()
-            .flat_map(|&(id, n)| std::iter::repeat_n(id, n as usize))
-            .collect();
-        assert_eq!(expanded, expected);
-        assert!(counted.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(count_sorted(vec![3, 1, 3]), [(1, 1), (3, 2)]);
+        let mut expected: Vec<(u32, u32)> = Vec::new();
+        for &id in &ids {
+            match expected.iter_mut().find(|(e, _)| *e == id) {
+                Some((_, n)) => *n += 1,
+                None => expected.push((id, 1)),
+            }
+        }
+        assert_eq!(count_ids(ids.clone(), 3000), expected);
+        assert_eq!(
+            count_ids(ids, 3000),
+            expected,
+            "counters are reset between calls"
+        );
+        assert_eq!(
+            count_ids(vec![3, 1, 3, 99], 10),
+            [(3, 2), (1, 1)],
+            "out-of-range ids are ignored"
+        );
     }
 
     #[test]
