@@ -120,31 +120,39 @@ fn main() -> anyhow::Result<()> {
     };
 
     let items: Vec<ProductText<'_>> = test.iter().map(ProductText::from).collect();
-    let mut micros: Vec<f64> = Vec::with_capacity(items.len());
-    for item in &items {
-        let t = Instant::now();
-        std::hint::black_box(classifier.predict(item.designation, item.description, 5)?);
-        micros.push(t.elapsed().as_secs_f64() * 1e6);
+    // The machine is shared: three passes, and the best throughput, say more than one noisy pass.
+    let mut micros: Vec<f64> = Vec::with_capacity(3 * items.len());
+    for _ in 0..3 {
+        for item in &items {
+            let t = Instant::now();
+            std::hint::black_box(classifier.predict(item.designation, item.description, 5)?);
+            micros.push(t.elapsed().as_secs_f64() * 1e6);
+        }
     }
     micros.sort_by(f64::total_cmp);
     let mean = micros.iter().sum::<f64>() / micros.len() as f64;
     let pct = |q: f64| micros[((micros.len() - 1) as f64 * q) as usize];
     println!(
-        "single-item latency ({}): mean {mean:.1} µs, p50 {:.1} µs, p99 {:.1} µs over {} items",
+        "single-item latency ({}): mean {mean:.1} µs, p50 {:.1} µs, p90 {:.1} µs, p99 {:.1} µs over {} calls",
         classifier.config().model_type,
         pct(0.5),
+        pct(0.9),
         pct(0.99),
         micros.len()
     );
     let batch: Vec<ProductText<'_>> = items.iter().copied().cycle().take(40_000).collect();
     classifier.predict_batch(&batch[..2_000], 5)?;
-    let t = Instant::now();
-    let out = classifier.predict_batch(&batch, 5)?;
-    let seconds = t.elapsed().as_secs_f64();
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = classifier.predict_batch(&batch, 5)?;
+        rates.push(out.len() as f64 / t.elapsed().as_secs_f64());
+    }
     println!(
-        "batch throughput: {:.0} items/s ({} items, {} threads)",
-        out.len() as f64 / seconds,
-        out.len(),
+        "batch throughput: best {:.0} items/s, runs {:?} ({} items per run, {} threads)",
+        rates.iter().copied().fold(0.0, f64::max),
+        rates.iter().map(|r| r.round() as u64).collect::<Vec<_>>(),
+        batch.len(),
         rayon::current_num_threads()
     );
     Ok(())
