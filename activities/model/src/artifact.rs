@@ -64,7 +64,10 @@ impl TrainedModel {
         let confusion = serde_json::json!({ "labels": v.labels, "matrix": v.confusion });
         write_json(&dir.join(CONFUSION_JSON_FILE), &confusion)?;
         plots::confusion_matrix(&dir.join(CONFUSION_PNG_FILE), &v.labels, &v.confusion)?;
-        plots::class_distribution(&dir.join(DISTRIBUTION_PNG_FILE), &self.report.train_class_counts)?;
+        plots::class_distribution(
+            &dir.join(DISTRIBUTION_PNG_FILE),
+            &self.report.train_class_counts,
+        )?;
         // config.json last: its presence means a complete artifact.
         write_json(&dir.join(CONFIG_FILE), &config)?;
         Ok(config)
@@ -75,12 +78,16 @@ impl Classifier {
     /// Loads an artifact folder, verifying versions, checksums, tensor names, types and shapes.
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
         let config_path = dir.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&config_path).map_err(|e| ModelError::io(&config_path, e))?;
+        let text =
+            std::fs::read_to_string(&config_path).map_err(|e| ModelError::io(&config_path, e))?;
         let config: ModelConfig = serde_json::from_str(&text)
             .map_err(|e| ModelError::artifact(&config_path, format!("invalid config: {e}")))?;
         let bad = |m: String| Err(ModelError::artifact(&config_path, m));
         if config.format_version != FORMAT_VERSION {
-            return bad(format!("format version {} (this build reads {FORMAT_VERSION})", config.format_version));
+            return bad(format!(
+                "format version {} (this build reads {FORMAT_VERSION})",
+                config.format_version
+            ));
         }
         if config.preparation_version != PREPARATION_VERSION {
             return bad(format!(
@@ -88,7 +95,9 @@ impl Classifier {
                 config.preparation_version
             ));
         }
-        if config.labels.len() != config.dims.classes || !config.labels.windows(2).all(|w| w[0] < w[1]) {
+        if config.labels.len() != config.dims.classes
+            || !config.labels.windows(2).all(|w| w[0] < w[1])
+        {
             return bad("labels must be sorted, unique and match dims.classes".into());
         }
 
@@ -109,7 +118,11 @@ impl Classifier {
                 Some(SubwordTokenizer::load(&path)?)
             }
             (None, false) => None,
-            _ => return bad("tokenizer_sha256 and the feature spec disagree about sub-word features".into()),
+            _ => {
+                return bad(
+                    "tokenizer_sha256 and the feature spec disagree about sub-word features".into(),
+                );
+            }
         };
         let featurizer = Featurizer::from_parts(config.features.clone(), idf, tokenizer);
         if featurizer.dim() != config.dims.features {
@@ -147,7 +160,8 @@ fn verify_sha(path: &Path, bytes: &[u8], expected: &str) -> Result<(), ModelErro
 }
 
 fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), ModelError> {
-    let json = serde_json::to_vec_pretty(value).map_err(|e| ModelError::artifact(path, e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(value).map_err(|e| ModelError::artifact(path, e.to_string()))?;
     write_atomic(path, &json)
 }
 

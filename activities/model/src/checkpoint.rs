@@ -77,8 +77,9 @@ impl Checkpoint {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
-        let state: State = serde_json::from_str(&text)
-            .map_err(|e| ModelError::artifact(&path, format!("unreadable checkpoint state: {e}")))?;
+        let state: State = serde_json::from_str(&text).map_err(|e| {
+            ModelError::artifact(&path, format!("unreadable checkpoint state: {e}"))
+        })?;
         if !same_run(&state.config, cfg) || state.dims != dims {
             return Err(ModelError::artifact(
                 &path,

@@ -9,7 +9,7 @@ use crate::error::ModelError;
 use crate::features::Featurizer;
 use crate::metrics::Metrics;
 use crate::net::{Weights, softmax};
-use crate::prepare::prepare_text;
+use crate::prepare::prepare;
 
 /// The answer for one product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,21 +55,34 @@ impl Classifier {
     }
 
     /// Probability of every class of [`Classifier::labels`].
-    pub fn probabilities(&self, designation: &str, description: &str) -> Result<Vec<f32>, ModelError> {
-        let prepared = prepare_text(designation, description);
+    pub fn probabilities(
+        &self,
+        designation: &str,
+        description: &str,
+    ) -> Result<Vec<f32>, ModelError> {
+        let prepared = prepare(designation, description);
         let features = self.featurizer.transform(&prepared)?;
         let mut probs = self.weights.logits(&features);
         softmax(&mut probs);
         Ok(probs)
     }
 
-    pub fn predict(&self, designation: &str, description: &str, top_k: usize) -> Result<Prediction, ModelError> {
+    pub fn predict(
+        &self,
+        designation: &str,
+        description: &str,
+        top_k: usize,
+    ) -> Result<Prediction, ModelError> {
         let probs = self.probabilities(designation, description)?;
         Ok(self.rank(&probs, top_k))
     }
 
     /// Predicts many products on all cores; results in input order.
-    pub fn predict_batch(&self, items: &[ProductText<'_>], top_k: usize) -> Result<Vec<Prediction>, ModelError> {
+    pub fn predict_batch(
+        &self,
+        items: &[ProductText<'_>],
+        top_k: usize,
+    ) -> Result<Vec<Prediction>, ModelError> {
         items
             .par_iter()
             .with_min_len(64)
@@ -78,7 +91,10 @@ impl Classifier {
     }
 
     /// Probabilities of many products on all cores; results in input order.
-    pub fn probabilities_batch(&self, items: &[ProductText<'_>]) -> Result<Vec<Vec<f32>>, ModelError> {
+    pub fn probabilities_batch(
+        &self,
+        items: &[ProductText<'_>],
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
         items
             .par_iter()
             .with_min_len(64)

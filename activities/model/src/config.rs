@@ -46,10 +46,16 @@ impl FromStr for ModelType {
     type Err = ModelError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
-            let known: Vec<_> = Self::ALL.iter().map(ModelType::as_str).collect();
-            ModelError::InvalidInput(format!("unknown model type `{s}` (known: {})", known.join(", ")))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = Self::ALL.iter().map(ModelType::as_str).collect();
+                ModelError::InvalidInput(format!(
+                    "unknown model type `{s}` (known: {})",
+                    known.join(", ")
+                ))
+            })
     }
 }
 
@@ -66,9 +72,17 @@ pub struct TrainConfig {
     pub word_ngram_max: usize,
     pub char_ngram_min: usize,
     pub char_ngram_max: usize,
+    /// Adds the designation's word uni+bigrams as a feature family of their own (`ngram_logreg`).
+    #[serde(default)]
+    pub title_words: bool,
     /// Adds BPE pieces of a tokenizer trained on the training corpus as a feature family.
     pub subwords: bool,
     pub subword_vocab_size: usize,
+    /// Characters of prepared text given to the sub-word tokenizer (the costliest feature family).
+    pub subword_max_chars: usize,
+    /// `1 + ln(tf)` instead of raw counts in the hashed TF-IDF.
+    #[serde(default)]
+    pub sublinear_tf: bool,
     /// Characters of prepared text used for features (bounds the cost of one prediction).
     pub max_chars: usize,
     pub max_epochs: usize,
@@ -77,6 +91,10 @@ pub struct TrainConfig {
     pub weight_decay: f64,
     /// Epochs without a better validation weighted F1 before stopping.
     pub patience: usize,
+    /// After early stopping, retrains from scratch on training + validation rows for the chosen number of
+    /// epochs; the saved model is that one.
+    #[serde(default)]
+    pub refit: bool,
     /// Weights each class by `n / (classes × count)` in the loss ("balanced").
     pub class_weighting: bool,
     pub seed: u64,
@@ -90,19 +108,23 @@ impl TrainConfig {
         let base = Self {
             model_type,
             max_features: 5000,
-            buckets: 1 << 18,
+            buckets: 1 << 17,
             hidden: 0,
             word_ngram_max: 2,
             char_ngram_min: 2,
             char_ngram_max: 5,
+            title_words: true,
             subwords: true,
             subword_vocab_size: 8000,
-            max_chars: 2000,
+            subword_max_chars: 100,
+            sublinear_tf: true,
+            max_chars: 1000,
             max_epochs: 30,
-            batch_size: 128,
+            batch_size: 256,
             learning_rate: 0.02,
-            weight_decay: 0.0,
+            weight_decay: 1.0,
             patience: 3,
+            refit: true,
             class_weighting: true,
             seed: 42,
             checkpoint_dir: None,
@@ -110,6 +132,7 @@ impl TrainConfig {
         match model_type {
             ModelType::TfidfLogreg => Self {
                 subwords: false,
+                title_words: false,
                 ..base
             },
             ModelType::NgramLogreg => base,

@@ -39,7 +39,10 @@ pub fn read_merged_csv(path: &Path) -> Result<Vec<LabeledText>, ModelError> {
             .ok_or_else(|| ModelError::Csv {
                 path: path.to_path_buf(),
                 line: 1,
-                message: format!("missing column `{name}` (have: {})", headers.iter().collect::<Vec<_>>().join(", ")),
+                message: format!(
+                    "missing column `{name}` (have: {})",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ),
             })?;
     }
     let mut rows = Vec::new();
@@ -107,12 +110,24 @@ pub fn write_merged_csv(path: &Path, rows: &[LabeledText]) -> Result<(), ModelEr
     };
     let mut writer = csv::Writer::from_path(path).map_err(to_err)?;
     writer
-        .write_record(["designation", "description", "productid", "imageid", "prdtypecode"])
+        .write_record([
+            "designation",
+            "description",
+            "productid",
+            "imageid",
+            "prdtypecode",
+        ])
         .map_err(to_err)?;
     for row in rows {
         let label = row.label.to_string();
         writer
-            .write_record([row.designation.as_str(), row.description.as_str(), "", "", label.as_str()])
+            .write_record([
+                row.designation.as_str(),
+                row.description.as_str(),
+                "",
+                "",
+                label.as_str(),
+            ])
             .map_err(to_err)?;
     }
     writer.flush().map_err(|e| ModelError::io(path, e))
@@ -143,15 +158,23 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let (_dir, path) = write("designation,description,productid,imageid,prdtypecode\na,b,1,2,10\nc,d,3,4,oops\n");
+        let (_dir, path) = write(
+            "designation,description,productid,imageid,prdtypecode\na,b,1,2,10\nc,d,3,4,oops\n",
+        );
         let err = read_merged_csv(&path).unwrap_err().to_string();
-        assert!(err.contains("merged.csv") && err.contains("line 3") && err.contains("oops"), "{err}");
+        assert!(
+            err.contains("merged.csv") && err.contains("line 3") && err.contains("oops"),
+            "{err}"
+        );
     }
 
     #[test]
     fn empty_file_and_missing_column_are_errors() {
         let (_dir, path) = write("designation,description,productid,imageid,prdtypecode\n");
-        assert!(matches!(read_merged_csv(&path), Err(ModelError::EmptyData { .. })));
+        assert!(matches!(
+            read_merged_csv(&path),
+            Err(ModelError::EmptyData { .. })
+        ));
         let (_dir, path) = write("designation,description\na,b\n");
         let err = read_merged_csv(&path).unwrap_err().to_string();
         assert!(err.contains("prdtypecode"), "{err}");

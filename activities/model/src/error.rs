@@ -26,7 +26,9 @@ pub enum ModelError {
     UnknownLabel { label: i64, known: usize },
     #[error("artifact {path}: {message}")]
     Artifact { path: PathBuf, message: String },
-    #[error("artifact {path}: sha256 mismatch (config.json says {expected}, file has {actual}); the file is corrupt or from another model")]
+    #[error(
+        "artifact {path}: sha256 mismatch (config.json says {expected}, file has {actual}); the file is corrupt or from another model"
+    )]
     ChecksumMismatch {
         path: PathBuf,
         expected: String,

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModelError;
-use crate::prepare::words;
+use crate::prepare::{Prepared, words};
 use crate::subword::SubwordTokenizer;
 
 /// How text becomes features; saved in config.json.
@@ -21,14 +21,23 @@ pub enum FeatureSpec {
         vocabulary: Vec<String>,
     },
     /// Word n-grams, character n-grams within word boundaries and optional sub-word pieces, hashed into
-    /// `buckets`; each family is L2-normalised on its own. Text beyond `max_chars` is ignored.
+    /// `buckets`, plus (with `title_words`) the designation's word n-grams as a family of their own; each family
+    /// is L2-normalised on its own. Text beyond `max_chars` is ignored.
     Hashed {
+        #[serde(default)]
+        title_words: bool,
         buckets: u32,
         word_ngram_max: usize,
         char_ngram_min: usize,
         char_ngram_max: usize,
         subwords: bool,
         max_chars: usize,
+        /// Characters given to the sub-word tokenizer (its cost per character is ten times the n-grams').
+        #[serde(default = "default_subword_chars")]
+        subword_max_chars: usize,
+        /// Term frequency as `1 + ln(tf)` rather than `tf`.
+        #[serde(default)]
+        sublinear_tf: bool,
     },
 }
 
@@ -50,9 +59,13 @@ pub struct Featurizer {
 
 impl Featurizer {
     /// Keeps the `max_features` most frequent word n-grams of the corpus (ties broken alphabetically).
-    pub fn fit_vocabulary(prepared: &[String], word_ngram_max: usize, max_features: usize) -> Self {
+    pub fn fit_vocabulary(
+        prepared: &[Prepared],
+        word_ngram_max: usize,
+        max_features: usize,
+    ) -> Self {
         let mut stats: HashMap<String, (u64, u32)> = HashMap::new();
-        for text in prepared {
+        for text in prepared.iter().map(|p| p.text.as_str()) {
             let mut seen: Vec<String> = Vec::new();
             for_each_word_ngram(text, word_ngram_max, |gram| seen.push(gram.to_string()));
             seen.sort_unstable();
@@ -70,7 +83,10 @@ impl Featurizer {
         ranked.truncate(max_features);
         ranked.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let n = prepared.len() as f32;
-        let idf = ranked.iter().map(|(_, (_, df))| smooth_idf(n, *df as f32)).collect();
+        let idf = ranked
+            .iter()
+            .map(|(_, (_, df))| smooth_idf(n, *df as f32))
+            .collect();
         let vocabulary: Vec<String> = ranked.into_iter().map(|(g, _)| g).collect();
         Self::from_parts(
             FeatureSpec::Vocabulary {
@@ -84,7 +100,7 @@ impl Featurizer {
 
     /// Computes the inverse document frequency of every bucket of a hashed spec.
     pub fn fit_hashed(
-        prepared: &[String],
+        prepared: &[Prepared],
         spec: FeatureSpec,
         tokenizer: Option<SubwordTokenizer>,
     ) -> Result<Self, ModelError> {
@@ -94,7 +110,12 @@ impl Featurizer {
         let per_doc: Vec<Vec<u32>> = prepared
             .par_iter()
             .map(|t| {
-                let mut ids: Vec<u32> = this.counts(t)?.into_iter().flatten().map(|(id, _)| id).collect();
+                let mut ids: Vec<u32> = this
+                    .counts(t)?
+                    .into_iter()
+                    .flatten()
+                    .map(|(id, _)| id)
+                    .collect();
                 ids.sort_unstable();
                 ids.dedup();
                 Ok(ids)
@@ -110,7 +131,11 @@ impl Featurizer {
     }
 
     /// Rebuilds a fitted featurizer from saved parts.
-    pub fn from_parts(spec: FeatureSpec, idf: Vec<f32>, tokenizer: Option<SubwordTokenizer>) -> Self {
+    pub fn from_parts(
+        spec: FeatureSpec,
+        idf: Vec<f32>,
+        tokenizer: Option<SubwordTokenizer>,
+    ) -> Self {
         let index = match &spec {
             FeatureSpec::Vocabulary { vocabulary, .. } => vocabulary
                 .iter()
@@ -148,17 +173,32 @@ impl Featurizer {
     }
 
     /// TF-IDF features of prepared text.
-    pub fn transform(&self, prepared: &str) -> Result<SparseVec, ModelError> {
-        let sublinear = matches!(self.spec, FeatureSpec::Hashed { .. });
+    pub fn transform(&self, prepared: &Prepared) -> Result<SparseVec, ModelError> {
+        let sublinear = matches!(
+            self.spec,
+            FeatureSpec::Hashed {
+                sublinear_tf: true,
+                ..
+            }
+        );
         let mut out = SparseVec::default();
         for group in self.counts(prepared)? {
             let start = out.values.len();
             for (id, tf) in group {
-                let tf = if sublinear { 1.0 + (tf as f32).ln() } else { tf as f32 };
+                let tf = if sublinear {
+                    1.0 + (tf as f32).ln()
+                } else {
+                    tf as f32
+                };
                 out.ids.push(id);
-                out.values.push(tf * self.idf.get(id as usize).copied().unwrap_or(1.0));
+                out.values
+                    .push(tf * self.idf.get(id as usize).copied().unwrap_or(1.0));
             }
-            let norm = out.values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
+            let norm = out.values[start..]
+                .iter()
+                .map(|v| v * v)
+                .sum::<f32>()
+                .sqrt();
             if norm > 0.0 {
                 out.values[start..].iter_mut().for_each(|v| *v /= norm);
             }
@@ -166,27 +206,31 @@ impl Featurizer {
         Ok(out)
     }
 
-    /// Term counts per feature family, as sorted (id, count) pairs.
-    fn counts(&self, prepared: &str) -> Result<Vec<Vec<(u32, u32)>>, ModelError> {
+    /// Term counts per feature family, as (id, count) pairs in order of first occurrence.
+    fn counts(&self, prepared: &Prepared) -> Result<Vec<Vec<(u32, u32)>>, ModelError> {
+        let dim = self.dim();
         match &self.spec {
             FeatureSpec::Vocabulary { word_ngram_max, .. } => {
                 let mut ids = Vec::new();
-                for_each_word_ngram(prepared, *word_ngram_max, |gram| {
+                for_each_word_ngram(&prepared.text, *word_ngram_max, |gram| {
                     if let Some(&id) = self.index.get(gram) {
                         ids.push(id);
                     }
                 });
-                Ok(vec![count_sorted(ids)])
+                Ok(vec![count_ids(ids, dim)])
             }
             FeatureSpec::Hashed {
+                title_words,
                 buckets,
                 word_ngram_max,
                 char_ngram_min,
                 char_ngram_max,
                 subwords,
                 max_chars,
+                subword_max_chars,
+                ..
             } => {
-                let text = truncate_chars(prepared, *max_chars);
+                let text = truncate_chars(&prepared.text, *max_chars);
                 let bucket = |h: u64| (h % u64::from(*buckets)) as u32;
                 let mut word_ids = Vec::new();
                 let mut char_ids = Vec::new();
@@ -222,10 +266,29 @@ impl Featurizer {
                         }
                     }
                 }
-                let mut groups = vec![count_sorted(word_ids), count_sorted(char_ids)];
+                let mut groups = vec![count_ids(word_ids, dim), count_ids(char_ids, dim)];
+                if *title_words {
+                    let title = prepared.text.get(..prepared.title_end).unwrap_or_default();
+                    let mut ids = Vec::new();
+                    let mut previous: Option<&str> = None;
+                    for word in words(title) {
+                        let mut h = Fnv::new(50);
+                        h.write(word.as_bytes());
+                        ids.push(bucket(h.finish()));
+                        if let Some(p) = previous {
+                            let mut h = Fnv::new(51);
+                            h.write(p.as_bytes());
+                            h.write(b" ");
+                            h.write(word.as_bytes());
+                            ids.push(bucket(h.finish()));
+                        }
+                        previous = Some(word);
+                    }
+                    groups.push(count_ids(ids, dim));
+                }
                 if *subwords && let Some(tokenizer) = &self.tokenizer {
                     let ids = tokenizer
-                        .ids(text)?
+                        .ids(truncate_chars(text, *subword_max_chars))?
                         .into_iter()
                         .map(|id| {
                             let mut h = Fnv::new(200);
@@ -233,7 +296,7 @@ impl Featurizer {
                             bucket(h.finish())
                         })
                         .collect();
-                    groups.push(count_sorted(ids));
+                    groups.push(count_ids(ids, dim));
                 }
                 Ok(groups)
             }
@@ -241,24 +304,46 @@ impl Featurizer {
     }
 }
 
+fn default_subword_chars() -> usize {
+    usize::MAX
+}
+
 fn smooth_idf(n: f32, df: f32) -> f32 {
     ((1.0 + n) / (1.0 + df)).ln() + 1.0
 }
 
-fn count_sorted(mut ids: Vec<u32>) -> Vec<(u32, u32)> {
-    ids.sort_unstable();
-    let mut out: Vec<(u32, u32)> = Vec::with_capacity(ids.len());
-    for id in ids {
-        match out.last_mut() {
-            Some((last, count)) if *last == id => *count += 1,
-            _ => out.push((id, 1)),
+thread_local! {
+    /// Per-thread occurrence counters, one per feature id, all zero between calls.
+    static COUNTERS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// (id, occurrences) pairs in order of first occurrence. Counting in a dense per-thread array is linear; sorting
+/// the thousands of ids of a long text was the largest cost of a prediction.
+fn count_ids(ids: Vec<u32>, dim: usize) -> Vec<(u32, u32)> {
+    COUNTERS.with(|counters| {
+        let mut counters = counters.borrow_mut();
+        if counters.len() < dim {
+            counters.resize(dim, 0);
         }
-    }
-    out
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(ids.len() / 2);
+        for id in ids.into_iter().filter(|&id| (id as usize) < dim) {
+            let count = &mut counters[id as usize];
+            if *count == 0 {
+                out.push((id, 0));
+            }
+            *count += 1;
+        }
+        for (id, n) in &mut out {
+            *n = std::mem::take(&mut counters[*id as usize]);
+        }
+        out
+    })
 }
 
 fn truncate_chars(text: &str, max_chars: usize) -> &str {
-    text.char_indices().nth(max_chars).map_or(text, |(i, _)| &text[..i])
+    text.char_indices()
+        .nth(max_chars)
+        .map_or(text, |(i, _)| &text[..i])
 }
 
 /// Word n-grams (1..=max) over words of two or more characters, as scikit-learn's default token pattern.
@@ -306,8 +391,10 @@ impl Fnv {
 mod tests {
     use super::*;
 
-    fn docs() -> Vec<String> {
-        ["le petit chat", "le grand chien", "le chat noir"].map(String::from).to_vec()
+    fn docs() -> Vec<Prepared> {
+        ["le petit chat", "le grand chien", "le chat noir"]
+            .map(Prepared::from)
+            .to_vec()
     }
 
     #[test]
@@ -318,30 +405,75 @@ mod tests {
         };
         assert_eq!(vocabulary, &["chat", "le"]);
         // tf(chat) = 1, idf(chat) = ln(4/3) + 1; tf(le) = 2, idf(le) = ln(4/4) + 1 = 1; then L2.
-        let v = f.transform("le chat le").unwrap();
+        let v = f.transform(&"le chat le".into()).unwrap();
         let (a, b) = ((4.0f32 / 3.0).ln() + 1.0, 2.0f32);
         let norm = (a * a + b * b).sqrt();
-        assert_eq!(v.ids, [0, 1]);
-        for (got, want) in v.values.iter().zip([a / norm, b / norm]) {
+        assert_eq!(v.ids, [1, 0], "in order of first occurrence");
+        for (got, want) in v.values.iter().zip([b / norm, a / norm]) {
             assert!((got - want).abs() < 1e-6);
         }
     }
 
     #[test]
+    fn counting_keeps_first_occurrence_order() {
+        let mut rng = 12345u64;
+        let ids: Vec<u32> = (0..5000)
+            .map(|_| {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((rng >> 33) % 3000) as u32
+            })
+            .collect();
+        let mut expected: Vec<(u32, u32)> = Vec::new();
+        for &id in &ids {
+            match expected.iter_mut().find(|(e, _)| *e == id) {
+                Some((_, n)) => *n += 1,
+                None => expected.push((id, 1)),
+            }
+        }
+        assert_eq!(count_ids(ids.clone(), 3000), expected);
+        assert_eq!(
+            count_ids(ids, 3000),
+            expected,
+            "counters are reset between calls"
+        );
+        assert_eq!(
+            count_ids(vec![3, 1, 3, 99], 10),
+            [(3, 2), (1, 1)],
+            "out-of-range ids are ignored"
+        );
+    }
+
+    #[test]
     fn hashed_groups_are_unit_norm_and_stable() {
         let spec = FeatureSpec::Hashed {
+            title_words: true,
             buckets: 1 << 12,
             word_ngram_max: 2,
             char_ngram_min: 2,
             char_ngram_max: 4,
             subwords: false,
             max_chars: 1000,
+            subword_max_chars: 100,
+            sublinear_tf: true,
         };
         let f = Featurizer::fit_hashed(&docs(), spec, None).unwrap();
-        let v = f.transform("le chat noir").unwrap();
+        let v = f.transform(&"le chat noir".into()).unwrap();
         let total: f32 = v.values.iter().map(|x| x * x).sum();
-        assert!((total - 2.0).abs() < 1e-5, "two families, each unit norm: {total}");
-        assert_eq!(f.transform("le chat noir").unwrap(), v);
-        assert!(f.transform("").unwrap().ids.is_empty());
+        assert!(
+            (total - 2.0).abs() < 1e-5,
+            "two families, each unit norm: {total}"
+        );
+        assert_eq!(f.transform(&"le chat noir".into()).unwrap(), v);
+        assert!(f.transform(&"".into()).unwrap().ids.is_empty());
+        let titled = f
+            .transform(&crate::prepare::prepare("Chat", "noir"))
+            .unwrap();
+        let total: f32 = titled.values.iter().map(|x| x * x).sum();
+        assert!(
+            (total - 3.0).abs() < 1e-5,
+            "title words are a third family: {total}"
+        );
     }
 }

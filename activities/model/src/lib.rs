@@ -1,5 +1,26 @@
 //! The product-type classifier: rows in, artifacts and metrics out. No database, no network.
 //!
+//! ```no_run
+//! # fn main() -> Result<(), model::ModelError> {
+//! use std::path::Path;
+//! // rakuten model train --data MERGED.csv --out DIR [--model-type tfidf_logreg]
+//! let rows = model::read_merged_csv(Path::new("merged.csv"))?;
+//! let cfg = model::TrainConfig::for_model("ngram_logreg".parse()?);
+//! let trained = model::train_with_holdout(&rows, 0.1, &cfg, |p| eprintln!("{p:?}"))?;
+//! trained.save(Path::new("artifacts/run-1"))?;
+//! // rakuten model eval --model DIR --data MERGED.csv --json
+//! let classifier = model::Classifier::load(Path::new("artifacts/run-1"))?;
+//! let metrics = classifier.evaluate(&rows)?; // serde: accuracy, f1_weighted, f1_macro, per_class, confusion
+//! // rakuten model predict --model DIR --designation … [--description …] --json
+//! let prediction = classifier.predict("Piscine tubulaire 3m", "", 5)?;
+//! # let _ = (metrics, prediction);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The default model, `ngram_logreg`, was chosen by `bench/model_bench.sh`: on the real sample's 80/20 split it
+//! scores about 0.77 weighted F1 (the `tfidf_logreg` baseline about 0.69) and trains in seconds.
+//!
 //! Reading order:
 //! - [`prepare`] — the one text preparation used by training and serving (versioned).
 //! - [`data`] — MERGED CSV reader, fixed stratified split.
@@ -34,5 +55,5 @@ pub use config::{ModelConfig, ModelType, TrainConfig};
 pub use data::{LabeledText, read_merged_csv, stratified_split, write_merged_csv};
 pub use error::ModelError;
 pub use metrics::{ClassMetrics, Metrics};
-pub use prepare::{PREPARATION_VERSION, prepare_text};
-pub use train::{Progress, TrainReport, TrainedModel, train};
+pub use prepare::{PREPARATION_VERSION, Prepared, prepare, prepare_text};
+pub use train::{Progress, TrainReport, TrainedModel, train, train_with_holdout};

@@ -30,7 +30,11 @@ pub struct Metrics {
 impl Metrics {
     /// Scores class indices (into `labels`). Classes absent from both truth and predictions score 0 and count in
     /// the macro average, as scikit-learn does for the labels it is given.
-    pub fn from_indices(labels: &[i64], truth: &[usize], predicted: &[usize]) -> Result<Self, ModelError> {
+    pub fn from_indices(
+        labels: &[i64],
+        truth: &[usize],
+        predicted: &[usize],
+    ) -> Result<Self, ModelError> {
         if truth.len() != predicted.len() {
             return Err(ModelError::InvalidInput(format!(
                 "{} true labels but {} predictions",
@@ -45,7 +49,9 @@ impl Metrics {
         let mut confusion = vec![vec![0usize; k]; k];
         for (&t, &p) in truth.iter().zip(predicted) {
             if t >= k || p >= k {
-                return Err(ModelError::InvalidInput(format!("class index out of range 0..{k}")));
+                return Err(ModelError::InvalidInput(format!(
+                    "class index out of range 0..{k}"
+                )));
             }
             confusion[t][p] += 1;
         }
@@ -75,7 +81,11 @@ impl Metrics {
         Ok(Self {
             accuracy: ratio(correct, n),
             f1_macro: per_class.iter().map(|m| m.f1).sum::<f64>() / k as f64,
-            f1_weighted: per_class.iter().map(|m| m.f1 * m.support as f64).sum::<f64>() / n as f64,
+            f1_weighted: per_class
+                .iter()
+                .map(|m| m.f1 * m.support as f64)
+                .sum::<f64>()
+                / n as f64,
             per_class,
             labels: labels.to_vec(),
             confusion,
@@ -94,7 +104,8 @@ mod tests {
     /// a: P 2/2 R 2/3 F1 0.8; b: P 1/2 R 1/2 F1 0.5; c: P 1/2 R 1/1 F1 2/3.
     #[test]
     fn hand_checked_case() {
-        let m = Metrics::from_indices(&[10, 20, 30], &[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2]).unwrap();
+        let m =
+            Metrics::from_indices(&[10, 20, 30], &[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2]).unwrap();
         assert!((m.accuracy - 4.0 / 6.0).abs() < 1e-12);
         let f1: Vec<f64> = m.per_class.iter().map(|c| c.f1).collect();
         for (got, want) in f1.iter().zip([0.8, 0.5, 2.0 / 3.0]) {
@@ -102,7 +113,10 @@ mod tests {
         }
         assert!((m.f1_macro - (0.8 + 0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
         assert!((m.f1_weighted - (0.8 * 3.0 + 0.5 * 2.0 + 2.0 / 3.0) / 6.0).abs() < 1e-12);
-        assert_eq!(m.confusion, vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]);
+        assert_eq!(
+            m.confusion,
+            vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]
+        );
         assert_eq!(m.per_class[0].support, 3);
         assert!((m.per_class[1].precision - 0.5).abs() < 1e-12);
     }

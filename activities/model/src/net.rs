@@ -27,7 +27,11 @@ pub struct Dims {
 
 impl Dims {
     pub fn width(&self) -> usize {
-        if self.hidden == 0 { self.classes } else { self.hidden }
+        if self.hidden == 0 {
+            self.classes
+        } else {
+            self.hidden
+        }
     }
 
     /// Name and shape of every tensor in model.safetensors, in a fixed order.
@@ -118,8 +122,11 @@ pub(crate) struct Batch {
 impl Batch {
     pub(crate) fn new(rows: &[&SparseVec], device: &Device) -> Result<Self, ModelError> {
         let total: usize = rows.iter().map(|r| r.ids.len()).sum();
-        let (mut ids, mut values, mut segments) =
-            (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
+        let (mut ids, mut values, mut segments) = (
+            Vec::with_capacity(total),
+            Vec::with_capacity(total),
+            Vec::with_capacity(total),
+        );
         for (i, row) in rows.iter().enumerate() {
             ids.extend_from_slice(&row.ids);
             values.extend_from_slice(&row.values);
@@ -143,7 +150,11 @@ pub(crate) struct Net {
 impl Net {
     /// Logistic regression starts at zero; a head starts small and random (from the seeded generator, so two
     /// trainings with one seed are identical).
-    pub(crate) fn new(dims: Dims, rng: &mut ChaCha8Rng, device: &Device) -> Result<Self, ModelError> {
+    pub(crate) fn new(
+        dims: Dims,
+        rng: &mut ChaCha8Rng,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
         let tensors = dims
             .tensor_shapes()
             .into_iter()
@@ -154,7 +165,9 @@ impl Net {
                     "head.weight" => 1.0 / (dims.hidden as f32).sqrt(),
                     _ => 0.0,
                 };
-                (0..n).map(|_| scale * rng.random_range(-1.0f32..1.0)).collect()
+                (0..n)
+                    .map(|_| scale * rng.random_range(-1.0f32..1.0))
+                    .collect()
             })
             .collect();
         Self::from_weights(&Weights { dims, tensors }, device)
@@ -185,7 +198,11 @@ impl Net {
         let gathered = self.vars[0]
             .index_select(&batch.ids, 0)?
             .broadcast_mul(&batch.values)?;
-        let zeros = Tensor::zeros((batch.size, width), candle_core::DType::F32, gathered.device())?;
+        let zeros = Tensor::zeros(
+            (batch.size, width),
+            candle_core::DType::F32,
+            gathered.device(),
+        )?;
         let pooled = zeros
             .index_add(&batch.segments, &gathered, 0)?
             .broadcast_add(self.vars[1].as_tensor())?;
@@ -235,7 +252,10 @@ impl Net {
             self.vars[0].as_tensor(),
             Tensor::from_vec(d_embedding, (self.dims.features, width), device)?,
         );
-        grads.insert(self.vars[1].as_tensor(), Tensor::from_vec(d_bias, width, device)?);
+        grads.insert(
+            self.vars[1].as_tensor(),
+            Tensor::from_vec(d_bias, width, device)?,
+        );
         Ok((loss.to_scalar::<f32>()?, grads))
     }
 
@@ -279,13 +299,20 @@ mod tests {
             // Non-zero weights everywhere, so the comparison means something.
             let mut w = net.snapshot().unwrap();
             for t in &mut w.tensors {
-                t.iter_mut().for_each(|x| *x += rng.random_range(-1.0f32..1.0));
+                t.iter_mut()
+                    .for_each(|x| *x += rng.random_range(-1.0f32..1.0));
             }
             net = Net::from_weights(&w, &Device::Cpu).unwrap();
             let rows = [
-                SparseVec { ids: vec![1, 3, 3, 9], values: vec![0.5, 0.25, 1.0, -2.0] },
+                SparseVec {
+                    ids: vec![1, 3, 3, 9],
+                    values: vec![0.5, 0.25, 1.0, -2.0],
+                },
                 SparseVec::default(),
-                SparseVec { ids: vec![0], values: vec![1.0] },
+                SparseVec {
+                    ids: vec![0],
+                    values: vec![1.0],
+                },
             ];
             let refs: Vec<_> = rows.iter().collect();
             let batch = Batch::new(&refs, &Device::Cpu).unwrap();
@@ -301,23 +328,37 @@ mod tests {
     #[test]
     fn sparse_gradients_match_candle_autograd() {
         for hidden in [0, 4] {
-            let dims = Dims { features: 10, hidden, classes: 3 };
+            let dims = Dims {
+                features: 10,
+                hidden,
+                classes: 3,
+            };
             let mut rng = ChaCha8Rng::seed_from_u64(2);
             let net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
             let rows = [
-                SparseVec { ids: vec![1, 3, 3, 9], values: vec![0.5, 0.25, 1.0, -2.0] },
-                SparseVec { ids: vec![0, 9], values: vec![1.0, 0.5] },
+                SparseVec {
+                    ids: vec![1, 3, 3, 9],
+                    values: vec![0.5, 0.25, 1.0, -2.0],
+                },
+                SparseVec {
+                    ids: vec![0, 9],
+                    values: vec![1.0, 0.5],
+                },
             ];
             let refs: Vec<_> = rows.iter().collect();
             let (targets, weights) = ([2u32, 0], [0.5f32, 2.0]);
             let (loss, grads) = net.loss_and_grads(&refs, &targets, &weights).unwrap();
             let batch = Batch::new(&refs, &Device::Cpu).unwrap();
-            let reference = weighted_cross_entropy(&net.forward(&batch).unwrap(), &targets, &weights).unwrap();
+            let reference =
+                weighted_cross_entropy(&net.forward(&batch).unwrap(), &targets, &weights).unwrap();
             assert!((loss - reference.to_scalar::<f32>().unwrap()).abs() < 1e-6);
             let expected = reference.backward().unwrap();
             for var in net.vars() {
                 let flat = |g: &Tensor| g.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-                let (got, want) = (flat(grads.get(&var).unwrap()), flat(expected.get(&var).unwrap()));
+                let (got, want) = (
+                    flat(grads.get(&var).unwrap()),
+                    flat(expected.get(&var).unwrap()),
+                );
                 for (a, b) in got.iter().zip(&want) {
                     assert!((a - b).abs() < 1e-5, "{a} vs {b}");
                 }

@@ -11,7 +11,11 @@ const SCALE: i32 = 2;
 const DIGIT_W: i32 = 4 * SCALE;
 
 /// Row-normalised confusion matrix as a heat map, class codes on the left and top (top ones read downwards).
-pub fn confusion_matrix(path: &Path, labels: &[i64], confusion: &[Vec<usize>]) -> Result<(), ModelError> {
+pub fn confusion_matrix(
+    path: &Path,
+    labels: &[i64],
+    confusion: &[Vec<usize>],
+) -> Result<(), ModelError> {
     let k = labels.len() as i32;
     let cell = 28;
     let margin = 12 * SCALE + 4 * DIGIT_W;
@@ -19,18 +23,41 @@ pub fn confusion_matrix(path: &Path, labels: &[i64], confusion: &[Vec<usize>]) -
     draw(path, (side, side), |area| {
         for (i, label) in labels.iter().enumerate() {
             let i = i as i32;
-            draw_number(area, *label, (6, margin + i * cell + cell / 2 - 5 * SCALE / 2), BLACK)?;
-            draw_number_vertical(area, *label, (margin + i * cell + cell / 2 - 3 * SCALE / 2, 6))?;
+            draw_number(
+                area,
+                *label,
+                (6, margin + i * cell + cell / 2 - 5 * SCALE / 2),
+                BLACK,
+            )?;
+            draw_number_vertical(
+                area,
+                *label,
+                (margin + i * cell + cell / 2 - 3 * SCALE / 2, 6),
+            )?;
         }
         for (i, row) in confusion.iter().enumerate() {
             let total: usize = row.iter().sum();
             for (j, &count) in row.iter().enumerate() {
-                let share = if total == 0 { 0.0 } else { count as f64 / total as f64 };
+                let share = if total == 0 {
+                    0.0
+                } else {
+                    count as f64 / total as f64
+                };
                 let fade = (255.0 * (1.0 - share)) as u8;
-                let color = if i == j { RGBColor(fade, 255 - (share * 100.0) as u8, fade) } else { RGBColor(255, fade, fade) };
+                let color = if i == j {
+                    RGBColor(fade, 255 - (share * 100.0) as u8, fade)
+                } else {
+                    RGBColor(255, fade, fade)
+                };
                 let (x, y) = (margin + j as i32 * cell, margin + i as i32 * cell);
-                area.draw(&Rectangle::new([(x, y), (x + cell - 1, y + cell - 1)], color.filled()))?;
-                area.draw(&Rectangle::new([(x, y), (x + cell, y + cell)], RGBColor(220, 220, 220)))?;
+                area.draw(&Rectangle::new(
+                    [(x, y), (x + cell - 1, y + cell - 1)],
+                    color.filled(),
+                ))?;
+                area.draw(&Rectangle::new(
+                    [(x, y), (x + cell, y + cell)],
+                    RGBColor(220, 220, 220),
+                ))?;
             }
         }
         Ok(())
@@ -50,17 +77,30 @@ pub fn class_distribution(path: &Path, counts: &[(i64, usize)]) -> Result<(), Mo
             let y = 10 + i as i32 * row;
             draw_number(area, *label, (6, y + 4), BLACK)?;
             let len = (bar_max as f64 * *count as f64 / max as f64).round() as i32;
-            area.draw(&Rectangle::new([(margin, y), (margin + len, y + row - 6)], RGBColor(70, 110, 190).filled()))?;
-            draw_number(area, *count as i64, (margin + len + 6, y + 4), RGBColor(60, 60, 60))?;
+            area.draw(&Rectangle::new(
+                [(margin, y), (margin + len, y + row - 6)],
+                RGBColor(70, 110, 190).filled(),
+            ))?;
+            draw_number(
+                area,
+                *count as i64,
+                (margin + len + 6, y + 4),
+                RGBColor(60, 60, 60),
+            )?;
         }
         Ok(())
     })
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
-type DrawResult = Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
+type DrawResult =
+    Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
 
-fn draw(path: &Path, size: (u32, u32), body: impl FnOnce(&Area<'_>) -> DrawResult) -> Result<(), ModelError> {
+fn draw(
+    path: &Path,
+    size: (u32, u32),
+    body: impl FnOnce(&Area<'_>) -> DrawResult,
+) -> Result<(), ModelError> {
     let to_err = |e: &dyn std::fmt::Display| ModelError::Plot {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -99,7 +139,10 @@ fn draw_glyph(area: &Area<'_>, g: &[u8; 5], (x, y): (i32, i32), color: RGBColor)
         for c in 0..3 {
             if bits & (4 >> c) != 0 {
                 let (px, py) = (x + c * SCALE, y + r as i32 * SCALE);
-                area.draw(&Rectangle::new([(px, py), (px + SCALE - 1, py + SCALE - 1)], color.filled()))?;
+                area.draw(&Rectangle::new(
+                    [(px, py), (px + SCALE, py + SCALE)],
+                    color.filled(),
+                ))?;
             }
         }
     }

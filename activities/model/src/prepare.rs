@@ -4,31 +4,62 @@
 //! refuses a model prepared differently, so the two can never drift apart.
 
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Bump whenever the output of [`prepare_text`] changes for any input.
 pub const PREPARATION_VERSION: u32 = 1;
 
-/// Designation and description combined, HTML decoded and stripped, NFKC, lower-cased, accents folded,
-/// whitespace collapsed.
+/// Model text of one product: designation and description, each prepared, joined by a space.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prepared {
+    pub text: String,
+    /// Byte length of the designation's part of `text` (the title gets features of its own).
+    pub title_end: usize,
+}
+
+impl From<&str> for Prepared {
+    /// Already prepared text with no title part (tests and tools).
+    fn from(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            title_end: 0,
+        }
+    }
+}
+
+/// Prepares both fields and keeps where the designation ends.
+pub fn prepare(designation: &str, description: &str) -> Prepared {
+    let mut text = prepare_field(designation);
+    let title_end = text.len();
+    let description = prepare_field(description);
+    if !text.is_empty() && !description.is_empty() {
+        text.push(' ');
+    }
+    text.push_str(&description);
+    Prepared { text, title_end }
+}
+
+/// Designation and description combined: [`prepare`]'s text.
 pub fn prepare_text(designation: &str, description: &str) -> String {
-    let mut combined = String::with_capacity(designation.len() + description.len() + 1);
-    combined.push_str(designation);
-    combined.push(' ');
-    combined.push_str(description);
+    prepare(designation, description).text
+}
+
+/// One field: HTML decoded and stripped, NFKC, lower-cased, accents folded, whitespace collapsed.
+pub fn prepare_field(raw: &str) -> String {
     // Descriptions are often double-encoded (`&amp;eacute;`): decode, strip the tags, decode once more.
-    let decoded = html_escape::decode_html_entities(&combined);
-    let stripped = strip_tags(&decoded);
+    let decoded = html_escape::decode_html_entities(raw);
+    let stripped = if decoded.contains('<') {
+        strip_tags(&decoded)
+    } else {
+        decoded.into_owned()
+    };
     let decoded = html_escape::decode_html_entities(&stripped);
     let mut out = String::with_capacity(decoded.len());
     let mut pending_space = false;
-    for c in decoded.nfkc().flat_map(char::to_lowercase).nfd() {
-        if is_combining_mark(c) {
-            continue;
-        }
+    let mut push = |c: char, out: &mut String| {
         if c.is_whitespace() || c.is_control() {
             pending_space = !out.is_empty();
-            continue;
+            return;
         }
         if pending_space {
             out.push(' ');
@@ -42,6 +73,20 @@ pub fn prepare_text(designation: &str, description: &str) -> String {
             'đ' => out.push('d'),
             'ł' => out.push('l'),
             _ => out.push(c),
+        }
+    };
+    for c in decoded.chars() {
+        if c.is_ascii() {
+            // Compatibility decomposition leaves ASCII unchanged: the common case skips the Unicode tables.
+            push(c.to_ascii_lowercase(), &mut out);
+        } else {
+            // NFKD, lower-case, drop combining marks: the accent-folded NFKC text without recomposing it first.
+            decompose_compatible(c, |d| {
+                d.to_lowercase()
+                    .flat_map(|l| l.nfd())
+                    .filter(|l| !is_combining_mark(*l))
+                    .for_each(|l| push(l, &mut out));
+            });
         }
     }
     out
@@ -57,14 +102,12 @@ fn strip_tags(text: &str) -> String {
                 .chars()
                 .next()
                 .is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!');
-        if opens_tag {
-            if let Some(end) = text[i..].find('>') {
-                out.push(' ');
-                while chars.peek().is_some_and(|&(j, _)| j <= i + end) {
-                    chars.next();
-                }
-                continue;
+        if opens_tag && let Some(end) = text[i..].find('>') {
+            out.push(' ');
+            while chars.peek().is_some_and(|&(j, _)| j <= i + end) {
+                chars.next();
             }
+            continue;
         }
         out.push(c);
     }
@@ -84,7 +127,10 @@ mod tests {
 
     #[test]
     fn strips_html_and_decodes_entities() {
-        let text = prepare_text("Château &amp; Cie", "<p>Très <b>BEAU</b> vélo&nbsp;!</p><br/>");
+        let text = prepare_text(
+            "Château &amp; Cie",
+            "<p>Très <b>BEAU</b> vélo&nbsp;!</p><br/>",
+        );
         assert_eq!(text, "chateau & cie tres beau velo !");
     }
 
@@ -101,6 +147,17 @@ mod tests {
     #[test]
     fn keeps_lone_angle_brackets_and_collapses_whitespace() {
         assert_eq!(prepare_text("a < b", "\n\t  c  "), "a < b c");
+    }
+
+    #[test]
+    fn prepared_keeps_the_title_apart() {
+        let p = prepare("  <b>Vélo</b> ", "Rouge");
+        assert_eq!(
+            (p.text.as_str(), &p.text[..p.title_end]),
+            ("velo rouge", "velo")
+        );
+        assert_eq!(prepare("", "Rouge").text, "rouge");
+        assert_eq!(prepare("Vélo", "").text, "velo");
     }
 
     #[test]

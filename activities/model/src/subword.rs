@@ -10,7 +10,8 @@ use std::path::Path;
 use tokenizers::models::bpe::{BPE, BpeTrainer};
 use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
 use tokenizers::{
-    AddedToken, DecoderWrapper, Model, NormalizerWrapper, PostProcessorWrapper, Tokenizer, TokenizerImpl,
+    AddedToken, DecoderWrapper, Model, NormalizerWrapper, PostProcessorWrapper, Tokenizer,
+    TokenizerImpl,
 };
 
 use crate::error::ModelError;
@@ -41,7 +42,7 @@ fn tok_err(e: impl std::fmt::Display) -> ModelError {
 
 impl SubwordTokenizer {
     /// Trains a BPE vocabulary of at most `vocab_size` pieces on already prepared texts.
-    pub fn train(prepared: &[String], vocab_size: usize) -> Result<Self, ModelError> {
+    pub fn train(prepared: &[&str], vocab_size: usize) -> Result<Self, ModelError> {
         let model = BPE::builder()
             .unk_token(UNKNOWN.to_string())
             .build()
@@ -96,15 +97,27 @@ mod tests {
     #[test]
     fn training_is_deterministic() {
         let corpus: Vec<String> = (0..300)
-            .map(|i| format!("piscine{} filtre pompe{} bache spa{} jouet enfant{}", i % 7, i % 11, i % 13, i % 3))
+            .map(|i| {
+                format!(
+                    "piscine{} filtre pompe{} bache spa{} jouet enfant{}",
+                    i % 7,
+                    i % 11,
+                    i % 13,
+                    i % 3
+                )
+            })
             .collect();
+        let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
         let a = SubwordTokenizer::train(&corpus, 120).unwrap();
         let b = SubwordTokenizer::train(&corpus, 120).unwrap();
         let mut va: Vec<_> = a.inner.get_vocab(true).into_iter().collect();
         let mut vb: Vec<_> = b.inner.get_vocab(true).into_iter().collect();
         va.sort();
         vb.sort();
-        let (ka, kb): (Vec<_>, Vec<_>) = (va.iter().map(|x| &x.0).collect(), vb.iter().map(|x| &x.0).collect());
+        let (ka, kb): (Vec<_>, Vec<_>) = (
+            va.iter().map(|x| &x.0).collect(),
+            vb.iter().map(|x| &x.0).collect(),
+        );
         assert_eq!(ka, kb, "same pieces");
         assert_eq!(va, vb, "same ids");
     }

@@ -20,7 +20,7 @@ use crate::error::ModelError;
 use crate::features::{FeatureSpec, Featurizer, SparseVec};
 use crate::metrics::Metrics;
 use crate::net::{Dims, Net, softmax};
-use crate::prepare::{PREPARATION_VERSION, prepare_text};
+use crate::prepare::{PREPARATION_VERSION, Prepared, prepare};
 use crate::subword::SubwordTokenizer;
 
 /// Where training is; sent after every step (`validation_f1_weighted` is `None`) and after every epoch.
@@ -32,6 +32,8 @@ pub struct Progress {
     pub steps_per_epoch: usize,
     pub loss: f32,
     pub validation_f1_weighted: Option<f64>,
+    /// True during the final refit on training + validation rows (no validation score then).
+    pub refit: bool,
 }
 
 /// Per-epoch record kept in metrics.json.
@@ -46,7 +48,10 @@ pub struct EpochRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainReport {
     pub model_type: ModelType,
+    /// Scores of the early-stopped model on the validation rows. With `refit`, the saved model was then
+    /// retrained on training + validation rows, so these are the honest held-out figures of its recipe.
     pub validation: Metrics,
+    pub refit: bool,
     pub best_epoch: usize,
     pub history: Vec<EpochRecord>,
     pub train_seconds: f64,
@@ -63,6 +68,24 @@ pub struct TrainedModel {
     pub report: TrainReport,
     /// Validation probabilities at the end of training, to check a saved and reloaded model against.
     pub validation_probabilities: Vec<Vec<f32>>,
+}
+
+/// Trains on labelled rows, keeping a stratified `validation_fraction` of them (chosen by `cfg.seed`) for early
+/// stopping; with `cfg.refit` the final model still learns from every row. What `rakuten model train` calls.
+pub fn train_with_holdout(
+    rows: &[LabeledText],
+    validation_fraction: f64,
+    cfg: &TrainConfig,
+    progress: impl FnMut(&Progress),
+) -> Result<TrainedModel, ModelError> {
+    if !(0.0..1.0).contains(&validation_fraction) || validation_fraction == 0.0 {
+        return Err(ModelError::InvalidInput(format!(
+            "validation fraction {validation_fraction} is not in (0, 1)"
+        )));
+    }
+    let (train_rows, validation_rows) =
+        crate::data::stratified_split(rows, validation_fraction, cfg.seed);
+    train(&train_rows, &validation_rows, cfg, progress)
 }
 
 /// Trains a model. Deterministic: the same rows and config give the same weights.
@@ -85,32 +108,39 @@ pub fn train(
     });
     let labels: Vec<i64> = counts.keys().copied().collect();
     if labels.len() < 2 {
-        return Err(ModelError::InvalidInput("training rows need at least two classes".into()));
+        return Err(ModelError::InvalidInput(
+            "training rows need at least two classes".into(),
+        ));
     }
     let index_of = |label: i64| {
-        labels.binary_search(&label).map_err(|_| ModelError::UnknownLabel {
-            label,
-            known: labels.len(),
-        })
+        labels
+            .binary_search(&label)
+            .map_err(|_| ModelError::UnknownLabel {
+                label,
+                known: labels.len(),
+            })
     };
-    let train_y: Vec<usize> = train_rows.iter().map(|r| index_of(r.label)).collect::<Result<_, _>>()?;
+    let train_y: Vec<usize> = train_rows
+        .iter()
+        .map(|r| index_of(r.label))
+        .collect::<Result<_, _>>()?;
     let val_y: Vec<usize> = validation_rows
         .iter()
         .map(|r| index_of(r.label))
         .collect::<Result<_, _>>()?;
 
-    let prepare = |rows: &[LabeledText]| -> Vec<String> {
+    let prepare_all = |rows: &[LabeledText]| -> Vec<Prepared> {
         rows.par_iter()
-            .map(|r| prepare_text(&r.designation, &r.description))
+            .map(|r| prepare(&r.designation, &r.description))
             .collect()
     };
-    let train_text = prepare(train_rows);
+    let train_text = prepare_all(train_rows);
     let featurizer = fit_featurizer(&train_text, cfg)?;
-    let transform = |texts: &[String]| -> Result<Vec<SparseVec>, ModelError> {
+    let transform = |texts: &[Prepared]| -> Result<Vec<SparseVec>, ModelError> {
         texts.par_iter().map(|t| featurizer.transform(t)).collect()
     };
     let train_x = transform(&train_text)?;
-    let val_x = transform(&prepare(validation_rows))?;
+    let val_x = transform(&prepare_all(validation_rows))?;
 
     let dims = Dims {
         features: featurizer.dim(),
@@ -130,49 +160,46 @@ pub fn train(
 
     let device = Device::Cpu;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut state = match cfg.checkpoint_dir.as_deref().map(|d| Checkpoint::load(d, cfg, dims)) {
+    let mut state = match cfg
+        .checkpoint_dir
+        .as_deref()
+        .map(|d| Checkpoint::load(d, cfg, dims))
+    {
         Some(Ok(Some(checkpoint))) => checkpoint,
         Some(Err(e)) => return Err(e),
         _ => Checkpoint::fresh(Net::new(dims, &mut rng, &device)?.snapshot()?),
     };
     let net = Net::from_weights(&state.weights, &device)?;
+    let train_set = TrainSet {
+        x: &train_x,
+        y: &train_y,
+        class_weight: &class_weight,
+        cfg,
+    };
     let params = ParamsAdamW {
         lr: cfg.learning_rate,
         weight_decay: cfg.weight_decay,
         ..ParamsAdamW::default()
     };
-    let mut optimizer = AdamW::new(net.vars(), params)?;
+    let mut optimizer = AdamW::new(net.vars(), params.clone())?;
     let steps_per_epoch = train_x.len().div_ceil(cfg.batch_size);
 
     while state.next_epoch < cfg.max_epochs && state.epochs_since_best < cfg.patience {
         let epoch = state.next_epoch;
-        // Seeded per epoch rather than carried along, so a resumed run shuffles exactly as an unbroken one.
-        let mut order: Vec<usize> = (0..train_x.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_add(1 + epoch as u64)));
-        let mut loss_sum = 0.0;
-        for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
-            let rows: Vec<&SparseVec> = chunk.iter().map(|&i| &train_x[i]).collect();
-            let targets: Vec<u32> = chunk.iter().map(|&i| train_y[i] as u32).collect();
-            let weights: Vec<f32> = chunk.iter().map(|&i| class_weight[train_y[i]]).collect();
-            let (loss, grads) = net.loss_and_grads(&rows, &targets, &weights)?;
-            optimizer.step(&grads)?;
-            loss_sum += loss;
-            progress(&Progress {
-                epoch,
-                max_epochs: cfg.max_epochs,
-                step,
-                steps_per_epoch,
-                loss,
-                validation_f1_weighted: None,
-            });
-        }
+        let train_loss = run_epoch(
+            &net,
+            &mut optimizer,
+            &train_set,
+            epoch,
+            false,
+            &mut progress,
+        )?;
         let weights = net.snapshot()?;
         let predicted: Vec<usize> = val_x
             .par_iter()
             .map(|x| argmax(&weights.logits(x)))
             .collect();
         let f1 = Metrics::from_indices(&labels, &val_y, &predicted)?.f1_weighted;
-        let train_loss = loss_sum / steps_per_epoch as f32;
         progress(&Progress {
             epoch,
             max_epochs: cfg.max_epochs,
@@ -180,12 +207,42 @@ pub fn train(
             steps_per_epoch,
             loss: train_loss,
             validation_f1_weighted: Some(f1),
+            refit: false,
         });
         state.record(epoch, train_loss, f1, weights);
         if let Some(dir) = &cfg.checkpoint_dir {
             state.save(dir, cfg, dims)?;
         }
     }
+    let best = Metrics::from_indices(
+        &labels,
+        &val_y,
+        &val_x
+            .par_iter()
+            .map(|x| argmax(&state.best_weights.logits(x)))
+            .collect::<Vec<_>>(),
+    )?;
+
+    let final_weights = if cfg.refit {
+        // Same recipe, from the same initial weights, on training + validation rows for the epochs early stopping
+        // chose: the validation rows are too valuable to leave out of the final model.
+        let all_x: Vec<SparseVec> = train_x.iter().chain(&val_x).cloned().collect();
+        let all_y: Vec<usize> = train_y.iter().chain(&val_y).copied().collect();
+        let all = TrainSet {
+            x: &all_x,
+            y: &all_y,
+            class_weight: &class_weight,
+            cfg,
+        };
+        let net = Net::new(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed), &device)?;
+        let mut optimizer = AdamW::new(net.vars(), params)?;
+        for epoch in 0..=state.best_epoch {
+            run_epoch(&net, &mut optimizer, &all, epoch, true, &mut progress)?;
+        }
+        net.snapshot()?
+    } else {
+        state.best_weights.clone()
+    };
 
     let model_config = ModelConfig {
         format_version: FORMAT_VERSION,
@@ -201,7 +258,7 @@ pub fn train(
     let classifier = Classifier {
         config: model_config,
         featurizer,
-        weights: state.best_weights.clone(),
+        weights: final_weights,
     };
     let validation_probabilities: Vec<Vec<f32>> = val_x
         .par_iter()
@@ -211,10 +268,10 @@ pub fn train(
             p
         })
         .collect();
-    let predicted: Vec<usize> = validation_probabilities.iter().map(|p| argmax(p)).collect();
     let report = TrainReport {
         model_type: cfg.model_type,
-        validation: Metrics::from_indices(&labels, &val_y, &predicted)?,
+        validation: best,
+        refit: cfg.refit,
         best_epoch: state.best_epoch,
         history: state.history.clone(),
         train_seconds: started.elapsed().as_secs_f64(),
@@ -229,7 +286,51 @@ pub fn train(
     })
 }
 
-fn fit_featurizer(train_text: &[String], cfg: &TrainConfig) -> Result<Featurizer, ModelError> {
+struct TrainSet<'a> {
+    x: &'a [SparseVec],
+    y: &'a [usize],
+    class_weight: &'a [f32],
+    cfg: &'a TrainConfig,
+}
+
+/// One pass over the rows in an order fixed by the seed and the epoch (not carried along, so a resumed run
+/// shuffles exactly as an unbroken one); returns the mean loss.
+fn run_epoch(
+    net: &Net,
+    optimizer: &mut AdamW,
+    set: &TrainSet<'_>,
+    epoch: usize,
+    refit: bool,
+    progress: &mut impl FnMut(&Progress),
+) -> Result<f32, ModelError> {
+    let cfg = set.cfg;
+    let mut order: Vec<usize> = (0..set.x.len()).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(
+        cfg.seed.wrapping_add(1 + epoch as u64),
+    ));
+    let steps_per_epoch = set.x.len().div_ceil(cfg.batch_size);
+    let mut loss_sum = 0.0;
+    for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
+        let rows: Vec<&SparseVec> = chunk.iter().map(|&i| &set.x[i]).collect();
+        let targets: Vec<u32> = chunk.iter().map(|&i| set.y[i] as u32).collect();
+        let weights: Vec<f32> = chunk.iter().map(|&i| set.class_weight[set.y[i]]).collect();
+        let (loss, grads) = net.loss_and_grads(&rows, &targets, &weights)?;
+        optimizer.step(&grads)?;
+        loss_sum += loss;
+        progress(&Progress {
+            epoch,
+            max_epochs: cfg.max_epochs,
+            step,
+            steps_per_epoch,
+            loss,
+            validation_f1_weighted: None,
+            refit,
+        });
+    }
+    Ok(loss_sum / steps_per_epoch as f32)
+}
+
+fn fit_featurizer(train_text: &[Prepared], cfg: &TrainConfig) -> Result<Featurizer, ModelError> {
     match cfg.model_type {
         ModelType::TfidfLogreg => Ok(Featurizer::fit_vocabulary(
             train_text,
@@ -238,20 +339,23 @@ fn fit_featurizer(train_text: &[String], cfg: &TrainConfig) -> Result<Featurizer
         )),
         ModelType::NgramLogreg => {
             let tokenizer = if cfg.subwords {
-                Some(SubwordTokenizer::train(train_text, cfg.subword_vocab_size)?)
+                let texts: Vec<&str> = train_text.iter().map(|p| p.text.as_str()).collect();
+                Some(SubwordTokenizer::train(&texts, cfg.subword_vocab_size)?)
             } else {
                 None
             };
             let spec = FeatureSpec::Hashed {
+                title_words: cfg.title_words,
                 buckets: cfg.buckets,
                 word_ngram_max: cfg.word_ngram_max,
                 char_ngram_min: cfg.char_ngram_min,
                 char_ngram_max: cfg.char_ngram_max,
                 subwords: cfg.subwords,
                 max_chars: cfg.max_chars,
+                subword_max_chars: cfg.subword_max_chars,
+                sublinear_tf: cfg.sublinear_tf,
             };
             Featurizer::fit_hashed(train_text, spec, tokenizer)
         }
     }
 }
-

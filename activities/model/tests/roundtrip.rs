@@ -18,19 +18,32 @@ fn saved_and_loaded_model_gives_the_training_probabilities() {
         let trained = fit(&quick_config(model_type));
         let dir = tempfile::tempdir().unwrap();
         let config = trained.save(dir.path()).unwrap();
-        for file in ["metrics.json", "confusion_matrix.png", "class_distribution.png", "confusion_matrix.json"] {
+        for file in [
+            "metrics.json",
+            "confusion_matrix.png",
+            "class_distribution.png",
+            "confusion_matrix.json",
+        ] {
             assert!(dir.path().join(file).exists(), "{file} missing");
         }
-        assert_eq!(dir.path().join(TOKENIZER_FILE).exists(), config.tokenizer_sha256.is_some());
+        assert_eq!(
+            dir.path().join(TOKENIZER_FILE).exists(),
+            config.tokenizer_sha256.is_some()
+        );
         let loaded = Classifier::load(dir.path()).unwrap();
         assert_eq!(loaded.config(), &config);
         let items: Vec<ProductText<'_>> = validation.iter().map(ProductText::from).collect();
         let probabilities = loaded.probabilities_batch(&items).unwrap();
-        assert_eq!(probabilities, trained.validation_probabilities, "{model_type}");
+        assert_eq!(
+            probabilities, trained.validation_probabilities,
+            "{model_type}"
+        );
         let metrics = loaded.evaluate(&validation).unwrap();
-        assert_eq!(metrics, trained.report.validation);
+        assert_eq!(metrics, trained.classifier.evaluate(&validation).unwrap());
 
-        let one = loaded.predict(&validation[0].designation, &validation[0].description, 3).unwrap();
+        let one = loaded
+            .predict(&validation[0].designation, &validation[0].description, 3)
+            .unwrap();
         assert_eq!(one.top_k.len(), 3);
         assert_eq!(one.top_k[0], (one.predicted_class, one.confidence));
         assert!(one.top_k.windows(2).all(|w| w[0].1 >= w[1].1));
@@ -76,19 +89,29 @@ fn corrupt_or_mismatched_artifacts_are_refused() {
 
     let (tokenizer, path) = copy(TOKENIZER_FILE);
     std::fs::write(&path, "{}").unwrap();
-    assert!(matches!(Classifier::load(tokenizer.path()), Err(ModelError::ChecksumMismatch { .. })));
+    assert!(matches!(
+        Classifier::load(tokenizer.path()),
+        Err(ModelError::ChecksumMismatch { .. })
+    ));
 
     let (shapes, path) = copy(CONFIG_FILE);
-    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     config["dims"]["classes"] = serde_json::json!(3);
     config["labels"] = serde_json::json!([1, 2, 3]);
     std::fs::write(&path, config.to_string()).unwrap();
     let err = Classifier::load(shapes.path()).unwrap_err().to_string();
-    assert!(err.contains("embedding") && err.contains("expects"), "{err}");
+    assert!(
+        err.contains("embedding") && err.contains("expects"),
+        "{err}"
+    );
 
     let (garbage, path) = copy(CONFIG_FILE);
     std::fs::write(&path, "not json").unwrap();
-    assert!(matches!(Classifier::load(garbage.path()), Err(ModelError::Artifact { .. })));
+    assert!(matches!(
+        Classifier::load(garbage.path()),
+        Err(ModelError::Artifact { .. })
+    ));
 
     let (missing, path) = copy(MODEL_FILE);
     std::fs::remove_file(path).unwrap();
@@ -106,8 +129,14 @@ fn training_is_deterministic() {
         let (a, b) = (fit(&cfg), fit(&cfg));
         let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (ca, cb) = (a.save(da.path()).unwrap(), b.save(db.path()).unwrap());
-        assert_eq!(ca.model_sha256, cb.model_sha256, "{model_type}: weights differ");
-        assert_eq!(ca.tokenizer_sha256, cb.tokenizer_sha256, "{model_type}: tokenizers differ");
+        assert_eq!(
+            ca.model_sha256, cb.model_sha256,
+            "{model_type}: weights differ"
+        );
+        assert_eq!(
+            ca.tokenizer_sha256, cb.tokenizer_sha256,
+            "{model_type}: tokenizers differ"
+        );
         assert_eq!(a.validation_probabilities, b.validation_probabilities);
     }
 }
@@ -118,15 +147,27 @@ fn unknown_labels_and_bad_config_are_errors() {
     validation[0].label = 999_999;
     let cfg = quick_config(ModelType::TfidfLogreg);
     let err = train(&train_rows, &validation, &cfg, |_| {}).unwrap_err();
-    assert!(matches!(err, ModelError::UnknownLabel { label: 999_999, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::UnknownLabel { label: 999_999, .. }),
+        "{err}"
+    );
 
-    let trained = fit(&TrainConfig { max_epochs: 1, ..cfg.clone() });
+    let trained = fit(&TrainConfig {
+        max_epochs: 1,
+        ..cfg.clone()
+    });
     let err = trained.classifier.evaluate(&validation).unwrap_err();
     assert!(err.to_string().contains("999999"), "{err}");
     assert!(trained.classifier.evaluate(&[]).is_err());
     assert!(train(&[], &validation, &cfg, |_| {}).is_err());
-    let bad = TrainConfig { batch_size: 0, ..cfg };
-    assert!(matches!(train(&train_rows, &train_rows, &bad, |_| {}), Err(ModelError::InvalidInput(_))));
+    let bad = TrainConfig {
+        batch_size: 0,
+        ..cfg
+    };
+    assert!(matches!(
+        train(&train_rows, &train_rows, &bad, |_| {}),
+        Err(ModelError::InvalidInput(_))
+    ));
     assert!("cnn".parse::<ModelType>().is_err());
 }
 
@@ -138,20 +179,34 @@ fn training_resumes_from_a_checkpoint() {
         patience: 10,
         ..quick_config(ModelType::TfidfLogreg)
     };
-    let first = fit(&TrainConfig { max_epochs: 1, ..cfg.clone() });
+    let first = fit(&TrainConfig {
+        max_epochs: 1,
+        ..cfg.clone()
+    });
     assert_eq!(first.report.history.len(), 1);
     let mut epochs_seen = Vec::new();
     let (train_rows, validation) = small_split();
-    let resumed = train(&train_rows, &validation, &TrainConfig { max_epochs: 3, ..cfg.clone() }, |p| {
-        if p.validation_f1_weighted.is_some() {
-            epochs_seen.push(p.epoch);
-        }
-    })
+    let resumed = train(
+        &train_rows,
+        &validation,
+        &TrainConfig {
+            max_epochs: 3,
+            ..cfg.clone()
+        },
+        |p| {
+            if p.validation_f1_weighted.is_some() {
+                epochs_seen.push(p.epoch);
+            }
+        },
+    )
     .unwrap();
     assert_eq!(epochs_seen, [1, 2], "only the missing epochs run");
     assert_eq!(resumed.report.history.len(), 3);
     assert_eq!(resumed.report.history[0], first.report.history[0]);
 
     let other = TrainConfig { seed: 1, ..cfg };
-    assert!(train(&train_rows, &validation, &other, |_| {}).is_err(), "a foreign checkpoint is refused");
+    assert!(
+        train(&train_rows, &validation, &other, |_| {}).is_err(),
+        "a foreign checkpoint is refused"
+    );
 }

@@ -40,8 +40,16 @@ fn synthetic() -> Vec<LabeledText> {
     for i in 0..200usize {
         let (label, words) = classes[i % 4];
         let designation = format!("{} {} modèle {}", words[i % 5], words[(i / 4) % 5], i % 7);
-        let description = format!("<p>Très bon {} &amp; {}</p>", words[(i / 2) % 5], words[(i / 3) % 5]);
-        rows.push(LabeledText { designation, description, label });
+        let description = format!(
+            "<p>Très bon {} &amp; {}</p>",
+            words[(i / 2) % 5],
+            words[(i / 3) % 5]
+        );
+        rows.push(LabeledText {
+            designation,
+            description,
+            label,
+        });
     }
     rows
 }
