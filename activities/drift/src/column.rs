@@ -54,7 +54,7 @@ pub struct Chart {
 pub(crate) struct ColumnSettings {
     pub stattest: Option<StatTest>,
     pub threshold: Option<f64>,
-    pub text_seed: u64,
+    pub text_seed: u32,
 }
 
 enum Cleaned<'a> {

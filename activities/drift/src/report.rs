@@ -13,7 +13,7 @@ pub const EVIDENTLY_DRIFT_SHARE: f64 = 0.5;
 /// The project's share of drifted columns that triggers retraining (see the drift workflow).
 pub const RETRAIN_DRIFT_SHARE: f64 = 0.3;
 /// The seed Evidently gives its text domain classifier.
-pub const DEFAULT_TEXT_SEED: u64 = 42;
+pub const DEFAULT_TEXT_SEED: u32 = 42;
 
 /// How columns are tested and when the dataset counts as drifted.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ pub struct DriftOptions {
     /// Thresholds per column name; wins over `stattest_threshold`.
     pub per_column_threshold: HashMap<String, f64>,
     /// Seed of the text domain classifier (split, training, random AUCs).
-    pub text_seed: u64,
+    pub text_seed: u32,
 }
 
 impl Default for DriftOptions {

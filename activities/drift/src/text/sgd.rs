@@ -3,11 +3,8 @@
 //! rate, the sparse intercept decay, Tsuruoka's cumulative L1 penalty and the stopping rule on
 //! the training objective — and `predict_proba`'s clipping to [0, 1] (which creates ties).
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
-
-use super::features::{N_FEATURES, SparseRows};
+use super::features::SparseRows;
+use super::numpy_random::our_rand_r;
 
 const ALPHA: f64 = 1e-4;
 const MAX_EPOCHS: usize = 50;
@@ -23,13 +20,14 @@ pub struct Sgd {
 }
 
 impl Sgd {
-    /// Trains on `rows` with labels (`true` = current); rows are visited in a shuffled order
-    /// drawn from `seed` every epoch.
-    pub fn fit(rows: &SparseRows, labels: &[bool], seed: u64) -> Self {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut w = vec![0.0_f64; N_FEATURES];
+    /// Trains on `rows` (`n_features` columns) with labels (`true` = current). Every epoch
+    /// reshuffles the visiting order from `seed` as scikit-learn's `SequentialDataset` does.
+    pub fn fit(rows: &SparseRows, n_features: usize, labels: &[bool], seed: u32) -> Self {
+        let mut w = vec![0.0_f64; n_features];
         // Cumulative L1 penalty actually applied to each weight (Tsuruoka et al. 2009).
-        let mut q = vec![0.0_f64; N_FEATURES];
+        let mut q = vec![0.0_f64; n_features];
+        // scikit-learn's `WeightVector.l1norm()` is the L1 norm of the weights the last update
+        // touched (not of the whole vector); its stopping rule sees that value.
         let mut l1norm = 0.0_f64;
         let mut intercept = 0.0_f64;
         let mut u = 0.0_f64;
@@ -41,7 +39,12 @@ impl Sgd {
         let mut order: Vec<usize> = (0..rows.len()).collect();
         let n = rows.len().max(1) as f64;
         for _ in 0..MAX_EPOCHS {
-            order.shuffle(&mut rng);
+            let mut s = seed;
+            let n_rows = order.len();
+            for i in 0..n_rows.saturating_sub(1) {
+                let j = i + our_rand_r(&mut s) as usize % (n_rows - i);
+                order.swap(i, j);
+            }
             let mut objective = 0.0;
             for &i in &order {
                 let (ids, vals) = rows.row(i);
@@ -51,10 +54,10 @@ impl Sgd {
                 objective += loss(y, p) + ALPHA * l1norm;
                 let update = -eta * gradient(y, p);
                 if update != 0.0 {
+                    l1norm = 0.0;
                     for (&j, &v) in ids.iter().zip(vals) {
                         let j = j as usize;
-                        l1norm -= w[j].abs();
-                        w[j] += update * f64::from(v);
+                        w[j] += v * update;
                         l1norm += w[j].abs();
                     }
                     intercept += update * SPARSE_INTERCEPT_DECAY;
@@ -69,7 +72,6 @@ impl Sgd {
                         w[j] = (z + (u - q[j])).min(0.0);
                     }
                     q[j] += w[j] - z;
-                    l1norm += w[j].abs() - z.abs();
                 }
                 t += 1.0;
             }
@@ -94,17 +96,18 @@ impl Sgd {
     }
 
     /// `predict_proba(x)[:, 1]`: the decision value clipped to [-1, 1], mapped to [0, 1].
-    pub fn probability(&self, (ids, vals): (&[u32], &[f32])) -> f64 {
+    pub fn probability(&self, (ids, vals): (&[u32], &[f64])) -> f64 {
         let d = dot(&self.weights, ids, vals) + self.intercept;
         (d.clamp(-1.0, 1.0) + 1.0) / 2.0
     }
 }
 
-fn dot(w: &[f64], ids: &[u32], vals: &[f32]) -> f64 {
-    ids.iter()
-        .zip(vals)
-        .map(|(j, v)| w[*j as usize] * f64::from(*v))
-        .sum()
+fn dot(w: &[f64], ids: &[u32], vals: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for (j, v) in ids.iter().zip(vals) {
+        sum += w[*j as usize] * v;
+    }
+    sum
 }
 
 /// Modified Huber loss of the decision `p` for the label `y` in {-1, 1}.
@@ -133,7 +136,7 @@ fn gradient(y: f64, p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::features::{fit_idf, term_counts, tfidf};
+    use crate::text::features::{Tokens, Vectorizer};
 
     #[test]
     fn first_step_matches_scikit_learn() {
@@ -157,11 +160,10 @@ mod tests {
             })
             .map(String::from)
             .collect();
-        let rows = term_counts(&texts);
         let all: Vec<usize> = (0..texts.len()).collect();
-        let x = tfidf(&rows, &all, &fit_idf(&rows, &all));
+        let (_, x) = Vectorizer::fit_transform(&Tokens::new(&texts), &all).unwrap();
         let labels: Vec<bool> = (0..texts.len()).map(|i| i % 2 == 1).collect();
-        let model = Sgd::fit(&x, &labels, 42);
+        let model = Sgd::fit(&x, 6, &labels, 42);
         assert_eq!(model.probability(x.row(1)), 1.0);
         assert_eq!(model.probability(x.row(0)), 0.0);
     }
