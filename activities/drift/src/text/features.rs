@@ -51,58 +51,82 @@ impl SparseRows {
         (&self.ids[start..end], &self.vals[start..end])
     }
 
+    /// The entries as `(column, value)` pairs, with the row ends.
+    pub fn interleaved(&self) -> (Vec<(u32, f64)>, &[usize]) {
+        let pairs = self.ids.iter().copied().zip(self.vals.iter().copied());
+        (pairs.collect(), &self.ends)
+    }
+
     fn end_row(&mut self) {
         self.ends.push(self.ids.len());
     }
 }
 
-/// Word keys of every text (stop words removed), with the text of each distinct word.
+/// Word keys of every text (stop words removed). The words themselves are re-read from the
+/// texts only for vocabulary terms (see [`Tokens::words_of`]).
 #[derive(Debug, Default)]
-pub struct Tokens {
+pub struct Tokens<'a> {
+    texts: Vec<&'a str>,
     keys: Vec<u64>,
     ends: Vec<usize>,
-    words: KeyMap<String>,
 }
 
-impl Tokens {
-    /// Tokenises `texts`.
-    pub fn new<S: AsRef<str>>(texts: &[S]) -> Self {
-        let mut out = Self::default();
-        let mut word = Vec::with_capacity(64);
-        for text in texts {
-            tokenize(text.as_ref(), &mut word, &mut out);
-            out.ends.push(out.keys.len());
-        }
+impl<'a> Tokens<'a> {
+    /// Tokenises `first` then `second` (the two halves on two threads).
+    pub fn new<S: AsRef<str> + Sync>(first: &'a [S], second: &'a [S]) -> Self {
+        let (mut out, tail) = std::thread::scope(|s| {
+            let tail = s.spawn(|| Self::one_thread(second));
+            (Self::one_thread(first), tail.join())
+        });
+        // Tokenising cannot panic; should the worker ever do so, tokenise here instead.
+        let tail = tail.unwrap_or_else(|_| Self::one_thread(second));
+        let shift = out.keys.len();
+        out.texts.extend(tail.texts);
+        out.keys.extend(tail.keys);
+        out.ends.extend(tail.ends.into_iter().map(|e| e + shift));
         out
     }
 
-    /// Appends the texts of `other` after these.
-    pub fn append(&mut self, other: Tokens) {
-        let shift = self.keys.len();
-        self.keys.extend(other.keys);
-        self.ends.extend(other.ends.into_iter().map(|e| e + shift));
-        for (k, w) in other.words {
-            self.words.entry(k).or_insert(w);
+    fn one_thread<S: AsRef<str>>(texts: &'a [S]) -> Self {
+        let mut out = Self {
+            texts: texts.iter().map(AsRef::as_ref).collect(),
+            keys: Vec::new(),
+            ends: Vec::with_capacity(texts.len()),
+        };
+        let mut word = Vec::with_capacity(64);
+        for text in &out.texts {
+            tokenize(text, &mut word, |key, _| out.keys.push(key));
+            out.ends.push(out.keys.len());
         }
+        out
     }
 
     fn doc(&self, i: usize) -> &[u64] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.keys[start..self.ends[i]]
     }
+
+    /// The words of document `i` with their keys.
+    fn words_of(&self, i: usize) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        tokenize(self.texts[i], &mut Vec::new(), |key, word| {
+            out.push((key, String::from_utf8_lossy(word).into_owned()))
+        });
+        out
+    }
 }
 
-fn tokenize(text: &str, word: &mut Vec<u8>, out: &mut Tokens) {
+/// Calls `emit(key, word)` for each lower-cased word of two or more characters that is not a
+/// stop word.
+fn tokenize(text: &str, word: &mut Vec<u8>, mut emit: impl FnMut(u64, &[u8])) {
+    word.clear();
     let mut chars = 0usize;
     let mut utf8 = [0u8; 4];
     let mut finish = |word: &mut Vec<u8>, chars: &mut usize| {
         if *chars >= 2 {
             let key = fnv(word);
             if !is_stop_word(key, word) {
-                out.keys.push(key);
-                out.words
-                    .entry(key)
-                    .or_insert_with(|| String::from_utf8_lossy(word).into_owned());
+                emit(key, word);
             }
         }
         word.clear();
@@ -141,12 +165,21 @@ fn fnv(bytes: &[u8]) -> u64 {
 }
 
 fn is_stop_word(key: u64, word: &[u8]) -> bool {
-    static KEYS: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    /// Sorted keys of the stop words, and a 1024-bit filter that rejects most other words
+    /// before the binary search.
+    static STOP: LazyLock<(Vec<u64>, [u64; 16])> = LazyLock::new(|| {
         let mut keys: Vec<u64> = STOP_WORDS.iter().map(|w| fnv(w.as_bytes())).collect();
         keys.sort_unstable();
-        keys
+        let mut bloom = [0u64; 16];
+        for k in &keys {
+            bloom[(k >> 60) as usize] |= 1 << ((k >> 54) & 63);
+        }
+        (keys, bloom)
     });
-    word.len() <= STOP_WORD_MAX_BYTES && KEYS.binary_search(&key).is_ok()
+    let (keys, bloom) = &*STOP;
+    word.len() <= STOP_WORD_MAX_BYTES
+        && bloom[(key >> 60) as usize] & (1 << ((key >> 54) & 63)) != 0
+        && keys.binary_search(&key).is_ok()
 }
 
 /// The fitted vocabulary and idf.
@@ -159,15 +192,17 @@ pub struct Vectorizer {
 impl Vectorizer {
     /// Fits on the documents `docs` of `tokens` (in that order) and returns their TF-IDF rows.
     /// `None` when no term survives (scikit-learn raises there).
-    pub fn fit_transform(tokens: &Tokens, docs: &[usize]) -> Option<(Self, SparseRows)> {
+    pub fn fit_transform(tokens: &Tokens<'_>, docs: &[usize]) -> Option<(Self, SparseRows)> {
         // Columns by first appearance, as CountVectorizer numbers them before sorting.
         let mut first: KeyMap<u32> = KeyMap::default();
         let mut first_keys: Vec<u64> = Vec::new();
+        let mut first_words: Vec<String> = Vec::new();
         let mut counts: Vec<(u32, f64)> = Vec::new();
         let mut rows: Vec<(u32, f64)> = Vec::new();
         let mut ends = Vec::with_capacity(docs.len());
         for &d in docs {
             counts.clear();
+            let seen = first_keys.len();
             for key in tokens.doc(d) {
                 let next = first_keys.len() as u32;
                 let id = *first.entry(*key).or_insert_with(|| {
@@ -175,6 +210,14 @@ impl Vectorizer {
                     next
                 });
                 counts.push((id, 1.0));
+            }
+            if first_keys.len() > seen {
+                // New terms: read their text (needed to sort the vocabulary).
+                let words = tokens.words_of(d);
+                for key in &first_keys[seen..] {
+                    let word = words.iter().find(|(k, _)| k == key).map(|(_, w)| w.clone());
+                    first_words.push(word.unwrap_or_default());
+                }
             }
             rows.extend(merge_counts(&mut counts));
             ends.push(rows.len());
@@ -188,7 +231,7 @@ impl Vectorizer {
             .iter()
             .enumerate()
             .filter(|(i, _)| f64::from(df[*i]) <= 0.5 * n_docs)
-            .map(|(i, k)| (tokens.words.get(k).map_or("", String::as_str), i as u32))
+            .map(|(i, _)| (first_words[i].as_str(), i as u32))
             .collect();
         if kept.is_empty() {
             return None;
@@ -227,7 +270,7 @@ impl Vectorizer {
     }
 
     /// TF-IDF rows of the documents `docs` (columns ascending, as `transform` gives them).
-    pub fn transform(&self, tokens: &Tokens, docs: &[usize]) -> SparseRows {
+    pub fn transform(&self, tokens: &Tokens<'_>, docs: &[usize]) -> SparseRows {
         let mut out = SparseRows::default();
         let mut counts: Vec<(u32, f64)> = Vec::new();
         for &d in docs {
@@ -601,8 +644,9 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<String> {
-        let t = Tokens::new(&[text]);
-        t.doc(0).iter().map(|k| t.words[k].clone()).collect()
+        let texts = [text];
+        let t = Tokens::new(&texts, &[]);
+        t.words_of(0).into_iter().map(|(_, w)| w).collect()
     }
 
     #[test]
@@ -615,7 +659,8 @@ mod tests {
 
     #[test]
     fn vocabulary_drops_terms_in_more_than_half_the_documents() {
-        let tokens = Tokens::new(&["chat noir", "chat blanc", "chat gris", "chien gris"]);
+        let texts = ["chat noir", "chat blanc", "chat gris", "chien gris"];
+        let tokens = Tokens::new(&texts, &[]);
         let (v, rows) = Vectorizer::fit_transform(&tokens, &[0, 1, 2, 3]).unwrap();
         // "chat" (3 of 4) goes; "gris" (2 of 4) stays. Columns: blanc, chien, gris, noir.
         assert_eq!(v.idf.len(), 4);
@@ -626,7 +671,8 @@ mod tests {
         let idf_gris = (5.0f64 / 3.0).ln() + 1.0;
         let norm = (idf_chien * idf_chien + idf_gris * idf_gris).sqrt();
         assert!((vals[1] - idf_chien / norm).abs() < 1e-15);
-        let test = v.transform(&Tokens::new(&["gris gris blanc inconnu"]), &[0]);
+        let unseen = ["gris gris blanc inconnu"];
+        let test = v.transform(&Tokens::new(&unseen, &[]), &[0]);
         let (ids, vals) = test.row(0);
         assert_eq!(ids, [0, 2]);
         let idf_blanc = (5.0f64 / 2.0).ln() + 1.0;

@@ -48,7 +48,7 @@ pub fn text_drift<S: AsRef<str> + Sync>(
         return None;
     }
     let n = reference.len() + current.len();
-    let tokens = tokenize_all(reference, current);
+    let tokens = Tokens::new(reference, current);
     let labels: Vec<bool> = (0..n).map(|i| i >= reference.len()).collect();
     // train_test_split(test_size=0.5, shuffle=True): test = first ceil(n / 2) of a permutation.
     let order = RandomState::new(seed).permutation(n);
@@ -155,17 +155,6 @@ fn normal_quantile(p: f64) -> f64 {
         }
     }
     (lo + hi) / 2.0
-}
-
-/// Words of every text, reference first; the two sides are tokenised on two threads.
-fn tokenize_all<S: AsRef<str> + Sync>(reference: &[S], current: &[S]) -> Tokens {
-    let (mut tokens, cur) = std::thread::scope(|s| {
-        let cur = s.spawn(|| Tokens::new(current));
-        (Tokens::new(reference), cur.join())
-    });
-    // Tokenising cannot panic; should the worker ever do so, tokenise here instead.
-    tokens.append(cur.unwrap_or_else(|_| Tokens::new(current)));
-    tokens
 }
 
 #[cfg(test)]
