@@ -12,6 +12,7 @@ use crate::StatTest;
 mod features;
 mod numpy_random;
 mod sgd;
+mod stop_words;
 
 use features::{Tokens, Vectorizer};
 use numpy_random::RandomState;
