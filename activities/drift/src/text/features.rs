@@ -65,7 +65,7 @@ impl SparseRows {
 }
 
 /// Word keys of every text (stop words removed). The words themselves are re-read from the
-/// texts only for vocabulary terms (see [`Tokens::words_of`]).
+/// texts only for vocabulary terms (see [`Tokens::words_matching`]).
 #[derive(Debug, Default)]
 pub struct Tokens<'a> {
     texts: Vec<&'a str>,
@@ -108,11 +108,13 @@ impl<'a> Tokens<'a> {
         &self.keys[start..self.ends[i]]
     }
 
-    /// The words of document `i` with their keys.
-    fn words_of(&self, i: usize) -> Vec<(u64, String)> {
+    /// The words of document `i` whose keys pass `wanted`, with their keys.
+    fn words_matching(&self, i: usize, wanted: impl Fn(u64) -> bool) -> Vec<(u64, String)> {
         let mut out = Vec::new();
         tokenize(self.texts[i], &mut Vec::new(), |key, word| {
-            out.push((key, String::from_utf8_lossy(word).into_owned()))
+            if wanted(key) {
+                out.push((key, String::from_utf8_lossy(word).into_owned()));
+            }
         });
         out
     }
@@ -215,10 +217,11 @@ impl Vectorizer {
             }
             if first_keys.len() > seen {
                 // New terms: read their text (needed to sort the vocabulary).
-                let words = tokens.words_of(d);
-                for key in &first_keys[seen..] {
-                    let word = words.iter().find(|(k, _)| k == key).map(|(_, w)| w.clone());
-                    first_words.push(word.unwrap_or_default());
+                let new = &first_keys[seen..];
+                let mut words = tokens.words_matching(d, |k| new.contains(&k));
+                for key in new {
+                    let found = words.iter().position(|(k, _)| k == key);
+                    first_words.push(found.map(|p| words.swap_remove(p).1).unwrap_or_default());
                 }
             }
             rows.extend(merge_counts(&mut counts));
@@ -283,8 +286,7 @@ impl Vectorizer {
                     .iter()
                     .filter_map(|k| self.columns.get(k).map(|c| (*c, 1.0))),
             );
-            let merged: Vec<(u32, f64)> = merge_counts(&mut counts).collect();
-            self.push_row(&mut out, merged.into_iter());
+            self.push_row(&mut out, merge_counts(&mut counts));
         }
         out
     }
@@ -325,7 +327,10 @@ mod tests {
     fn words(text: &str) -> Vec<String> {
         let texts = [text];
         let t = Tokens::new(&texts, &[]);
-        t.words_of(0).into_iter().map(|(_, w)| w).collect()
+        t.words_matching(0, |_| true)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect()
     }
 
     #[test]
