@@ -97,7 +97,7 @@ impl<'a> Tokens<'a> {
         };
         let mut word = Vec::with_capacity(64);
         for text in &out.texts {
-            tokenize(text, &mut word, |key, _| out.keys.push(key));
+            tokenize(text, &mut word, false, |key, _| out.keys.push(key));
             out.ends.push(out.keys.len());
         }
         out
@@ -111,7 +111,7 @@ impl<'a> Tokens<'a> {
     /// The words of document `i` whose keys pass `wanted`, with their keys.
     fn words_matching(&self, i: usize, wanted: impl Fn(u64) -> bool) -> Vec<(u64, String)> {
         let mut out = Vec::new();
-        tokenize(self.texts[i], &mut Vec::new(), |key, word| {
+        tokenize(self.texts[i], &mut Vec::new(), true, |key, word| {
             if wanted(key) {
                 out.push((key, String::from_utf8_lossy(word).into_owned()));
             }
@@ -121,41 +121,89 @@ impl<'a> Tokens<'a> {
 }
 
 /// Calls `emit(key, word)` for each lower-cased word of two or more characters that is not a
-/// stop word.
-fn tokenize(text: &str, word: &mut Vec<u8>, mut emit: impl FnMut(u64, &[u8])) {
+/// stop word. `word` receives the word's bytes only if `keep_words` (the key alone is hashed
+/// on the fly otherwise).
+fn tokenize(text: &str, word: &mut Vec<u8>, keep_words: bool, mut emit: impl FnMut(u64, &[u8])) {
+    let mut w = WordState::new();
     word.clear();
-    let mut chars = 0usize;
+    let bytes = text.as_bytes();
+    let mut i = 0;
     let mut utf8 = [0u8; 4];
-    let mut finish = |word: &mut Vec<u8>, chars: &mut usize| {
-        if *chars >= 2 {
-            let key = fnv(word);
-            if !is_stop_word(key, word) {
-                emit(key, word);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            match ASCII_WORD[b as usize] {
+                0 => w.finish(word, &mut emit),
+                lower => {
+                    w.push(lower, word, keep_words);
+                    w.chars += 1;
+                }
             }
+            continue;
         }
-        word.clear();
-        *chars = 0;
-    };
-    for c in text.chars() {
-        if c.is_ascii() {
-            let b = c as u8;
-            if b.is_ascii_alphanumeric() || b == b'_' {
-                word.push(b.to_ascii_lowercase());
-                chars += 1;
-            } else {
-                finish(word, &mut chars);
-            }
-        } else if is_word_char(c) {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        i += c.len_utf8();
+        if is_word_char(c) {
             for lc in c.to_lowercase() {
-                word.extend_from_slice(lc.encode_utf8(&mut utf8).as_bytes());
+                for &b in lc.encode_utf8(&mut utf8).as_bytes() {
+                    w.push(b, word, keep_words);
+                }
             }
-            chars += 1;
+            w.chars += 1;
         } else {
-            finish(word, &mut chars);
+            w.finish(word, &mut emit);
         }
     }
-    finish(word, &mut chars);
+    w.finish(word, &mut emit);
 }
+
+/// The word being read: its FNV-1a hash, length in bytes and in characters.
+struct WordState {
+    hash: u64,
+    bytes: usize,
+    chars: usize,
+}
+
+impl WordState {
+    fn new() -> Self {
+        Self {
+            hash: FNV_OFFSET,
+            bytes: 0,
+            chars: 0,
+        }
+    }
+
+    fn push(&mut self, b: u8, word: &mut Vec<u8>, keep: bool) {
+        self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        self.bytes += 1;
+        if keep {
+            word.push(b);
+        }
+    }
+
+    fn finish(&mut self, word: &mut Vec<u8>, emit: &mut impl FnMut(u64, &[u8])) {
+        if self.chars >= 2 && !is_stop_word(self.hash, self.bytes) {
+            emit(self.hash, word);
+        }
+        word.clear();
+        *self = Self::new();
+    }
+}
+
+/// ASCII bytes that belong to words (`\w`), lower-cased; 0 for separators.
+const ASCII_WORD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
 
 /// Python's `\w` for non-ASCII characters: letters, digits and other numerics.
 fn is_word_char(c: char) -> bool {
@@ -168,7 +216,7 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-fn is_stop_word(key: u64, word: &[u8]) -> bool {
+fn is_stop_word(key: u64, len: usize) -> bool {
     /// Sorted keys of the stop words, and a 1024-bit filter that rejects most other words
     /// before the binary search.
     static STOP: LazyLock<(Vec<u64>, [u64; 16])> = LazyLock::new(|| {
@@ -181,7 +229,7 @@ fn is_stop_word(key: u64, word: &[u8]) -> bool {
         (keys, bloom)
     });
     let (keys, bloom) = &*STOP;
-    word.len() <= STOP_WORD_MAX_BYTES
+    len <= STOP_WORD_MAX_BYTES
         && bloom[(key >> 60) as usize] & (1 << ((key >> 54) & 63)) != 0
         && keys.binary_search(&key).is_ok()
 }
