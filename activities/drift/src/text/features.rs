@@ -144,15 +144,17 @@ fn tokenize(text: &str, word: &mut Vec<u8>, keep_words: bool, mut emit: impl FnM
         }
         let c = text[i..].chars().next().unwrap_or(' ');
         i += c.len_utf8();
-        if is_word_char(c) {
-            for lc in c.to_lowercase() {
+        // scikit-learn lower-cases the text before matching words, so classify the lower-case
+        // characters ("İ" becomes "i" and a combining dot, which ends a word).
+        for lc in c.to_lowercase() {
+            if is_word_char(lc) {
                 for &b in lc.encode_utf8(&mut utf8).as_bytes() {
                     w.push(b, word, keep_words);
                 }
+                w.chars += 1;
+            } else {
+                w.finish(word, &mut emit);
             }
-            w.chars += 1;
-        } else {
-            w.finish(word, &mut emit);
         }
     }
     w.finish(word, &mut emit);
@@ -386,6 +388,8 @@ mod tests {
         // CountVectorizer(stop_words="english").build_analyzer()("a The Livre, l'été 2x_y!")
         assert_eq!(words("a The Livre, l'été 2x_y!"), ["livre", "été", "2x_y"]);
         assert_eq!(words("ÉTÉ"), ["été"]);
+        // "İstanbul".lower() is "i̇stanbul": the combining dot splits it.
+        assert_eq!(words("İstanbul"), ["stanbul"]);
         assert!(words("yourselves and themselves").is_empty());
     }
 
