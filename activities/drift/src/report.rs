@@ -244,6 +244,44 @@ mod tests {
     }
 
     #[test]
+    fn odd_values_give_results_not_panics() {
+        let cols = |nums: Vec<f64>, texts: Vec<Option<String>>| {
+            Frame::new()
+                .with("n", Column::Numerical(nums))
+                .unwrap()
+                .with("c", Column::Categorical(texts.clone()))
+                .unwrap()
+                .with("t", Column::Text(texts))
+                .unwrap()
+        };
+        let cases = [
+            (
+                vec![f64::INFINITY, 1.0, -1e308],
+                vec![f64::NEG_INFINITY, 1e308, 2.0],
+            ),
+            (vec![f64::NAN; 3], vec![1.0, 2.0, 3.0]),
+            (vec![0.0, -0.0, 0.0], vec![-0.0, 0.0, 0.0]),
+        ];
+        let texts = vec![None, Some(String::new()), Some("a".into())];
+        for (r, c) in cases {
+            for test in [None, Some(StatTest::JensenShannon), Some(StatTest::Psi)] {
+                let mut options = DriftOptions::default();
+                if let Some(t) = test {
+                    options.per_column_stattest.insert("n".into(), t);
+                }
+                let report = DriftReport::compute(
+                    &cols(r.clone(), texts.clone()),
+                    &cols(c.clone(), texts.clone()),
+                    &options,
+                )
+                .unwrap();
+                assert_eq!(report.number_of_columns, 3);
+                let _ = report.to_html("odd");
+            }
+        }
+    }
+
+    #[test]
     fn bad_input_is_an_error_not_a_panic() {
         let reference = frame(vec![1.0, 2.0], vec!["a", "b"]);
         let empty = frame(vec![], vec![]);
