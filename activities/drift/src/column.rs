@@ -54,7 +54,7 @@ pub struct Chart {
 pub(crate) struct ColumnSettings {
     pub stattest: Option<StatTest>,
     pub threshold: Option<f64>,
-    pub text_seed: u64,
+    pub text_seed: u32,
 }
 
 enum Cleaned<'a> {
@@ -164,8 +164,46 @@ fn clean_numbers(values: &[f64]) -> Vec<f64> {
     } else {
         values.to_vec()
     };
-    out.sort_unstable_by(f64::total_cmp);
+    sort_floats(&mut out);
     out
+}
+
+/// Sorts in `f64::total_cmp` order by a radix sort on order-preserving integer keys (the
+/// columns are large; this is several times faster than a comparison sort).
+fn sort_floats(values: &mut Vec<f64>) {
+    if values.len() < 256 {
+        values.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let key = |x: f64| {
+        let b = x.to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let unkey = |k: u64| f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k });
+    let mut keys: Vec<u64> = values.iter().map(|x| key(*x)).collect();
+    let mut scratch = vec![0u64; keys.len()];
+    for shift in (0..64).step_by(16) {
+        let mut counts = vec![0usize; 1 << 16];
+        for k in &keys {
+            counts[((k >> shift) & 0xffff) as usize] += 1;
+        }
+        if counts.contains(&keys.len()) {
+            // Every key has the same digit here: the pass would not move anything.
+            continue;
+        }
+        let mut offset = 0;
+        for c in counts.iter_mut() {
+            (*c, offset) = (offset, offset + *c);
+        }
+        for k in &keys {
+            let digit = ((k >> shift) & 0xffff) as usize;
+            scratch[counts[digit]] = *k;
+            counts[digit] += 1;
+        }
+        std::mem::swap(&mut keys, &mut scratch);
+    }
+    values.clear();
+    values.extend(keys.into_iter().map(unkey));
 }
 
 fn clean_strings(values: &[Option<String>]) -> Vec<&str> {
@@ -311,6 +349,19 @@ mod tests {
 
     fn settings() -> ColumnSettings {
         ColumnSettings::default()
+    }
+
+    #[test]
+    fn radix_sort_matches_total_cmp() {
+        let mut values: Vec<f64> = (0..5000)
+            .map(|i| ((i * 7919) % 1013) as f64 * if i % 3 == 0 { -0.37 } else { 1.1 })
+            .chain([f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0, 1e-300, -1e300])
+            .collect();
+        let mut want = values.clone();
+        want.sort_unstable_by(f64::total_cmp);
+        sort_floats(&mut values);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&values), bits(&want));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{Column, DriftError, DriftOptions, DriftReport, Frame, StatTest};
+use crate::{Column, ColumnType, DriftError, DriftOptions, DriftReport, Frame, StatTest};
 
 /// Relative and absolute tolerance on non-text scores (the fixture README's rule).
 pub const SCORE_RTOL: f64 = 1e-6;
@@ -44,7 +44,9 @@ struct FixtureColumn {
 /// Runs the drift tests on a fixture file. Returns, in the fixture's field names,
 /// `{"case", "columns": {name: {stattest, stattest_name, drift_score, threshold, drift_detected}},
 /// "dataset": {number_of_columns, number_of_drifted_columns, share_of_drifted_columns,
-/// dataset_drift, drift_share_threshold}}`. Text scores are our domain classifier's ROC AUC.
+/// dataset_drift, drift_share_threshold}}`. Text columns also carry `details` with
+/// `domain_classifier_roc_auc` (their score) and, for the percentile test,
+/// `random_classifier_auc_95th_percentile`.
 pub fn run_fixture(path: &Path) -> Result<Value, DriftError> {
     let fixture = read(path)?;
     let report = compute(path, &fixture)?;
@@ -225,16 +227,21 @@ fn to_value(case: &str, report: &DriftReport) -> Value {
         .columns
         .iter()
         .map(|c| {
-            (
-                c.column_name.clone(),
-                json!({
-                    "stattest": c.stattest.id(),
-                    "stattest_name": c.stattest_name,
-                    "drift_score": c.drift_score,
-                    "threshold": c.threshold,
-                    "drift_detected": c.drift_detected,
-                }),
-            )
+            let mut v = json!({
+                "stattest": c.stattest.id(),
+                "stattest_name": c.stattest_name,
+                "drift_score": c.drift_score,
+                "threshold": c.threshold,
+                "drift_detected": c.drift_detected,
+            });
+            if c.column_type == ColumnType::Text {
+                let mut details = json!({"domain_classifier_roc_auc": c.drift_score});
+                if let Some(cut) = c.text_auc_cutoff {
+                    details["random_classifier_auc_95th_percentile"] = json!(cut);
+                }
+                v["details"] = details;
+            }
+            (c.column_name.clone(), v)
         })
         .collect();
     json!({

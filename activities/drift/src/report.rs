@@ -13,7 +13,7 @@ pub const EVIDENTLY_DRIFT_SHARE: f64 = 0.5;
 /// The project's share of drifted columns that triggers retraining (see the drift workflow).
 pub const RETRAIN_DRIFT_SHARE: f64 = 0.3;
 /// The seed Evidently gives its text domain classifier.
-pub const DEFAULT_TEXT_SEED: u64 = 42;
+pub const DEFAULT_TEXT_SEED: u32 = 42;
 
 /// How columns are tested and when the dataset counts as drifted.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ pub struct DriftOptions {
     /// Thresholds per column name; wins over `stattest_threshold`.
     pub per_column_threshold: HashMap<String, f64>,
     /// Seed of the text domain classifier (split, training, random AUCs).
-    pub text_seed: u64,
+    pub text_seed: u32,
 }
 
 impl Default for DriftOptions {
@@ -241,6 +241,44 @@ mod tests {
                 .unwrap()
                 .dataset_drift
         );
+    }
+
+    #[test]
+    fn odd_values_give_results_not_panics() {
+        let cols = |nums: Vec<f64>, texts: Vec<Option<String>>| {
+            Frame::new()
+                .with("n", Column::Numerical(nums))
+                .unwrap()
+                .with("c", Column::Categorical(texts.clone()))
+                .unwrap()
+                .with("t", Column::Text(texts))
+                .unwrap()
+        };
+        let cases = [
+            (
+                vec![f64::INFINITY, 1.0, -1e308],
+                vec![f64::NEG_INFINITY, 1e308, 2.0],
+            ),
+            (vec![f64::NAN; 3], vec![1.0, 2.0, 3.0]),
+            (vec![0.0, -0.0, 0.0], vec![-0.0, 0.0, 0.0]),
+        ];
+        let texts = vec![None, Some(String::new()), Some("a".into())];
+        for (r, c) in cases {
+            for test in [None, Some(StatTest::JensenShannon), Some(StatTest::Psi)] {
+                let mut options = DriftOptions::default();
+                if let Some(t) = test {
+                    options.per_column_stattest.insert("n".into(), t);
+                }
+                let report = DriftReport::compute(
+                    &cols(r.clone(), texts.clone()),
+                    &cols(c.clone(), texts.clone()),
+                    &options,
+                )
+                .unwrap();
+                assert_eq!(report.number_of_columns, 3);
+                let _ = report.to_html("odd");
+            }
+        }
     }
 
     #[test]

@@ -104,3 +104,26 @@ fn run_fixture_prints_fixture_field_names() {
     assert_eq!(value["dataset"]["share_of_drifted_columns"], 0.5);
     assert!(drift::run_fixture(&fixtures_dir().join("no_such_case.json")).is_err());
 }
+
+/// Beyond the fixture contract (text is compared by decision only): our domain classifier
+/// reproduces Evidently's AUC and its random-classifier cut-off.
+#[test]
+fn text_scores_equal_evidentlys() {
+    for case in ["text_perc_drift_small", "text_abs_nodrift_large"] {
+        let path = fixtures_dir().join(format!("{case}.json"));
+        let fixture: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("json");
+        let expected = &fixture["expected"]["designation"];
+        let ours = drift::run_fixture(&path).expect("runs");
+        let auc = ours["columns"]["designation"]["drift_score"]
+            .as_f64()
+            .expect("score");
+        let want = expected["drift_score_evidently_informational"]
+            .as_f64()
+            .expect("auc");
+        assert!(
+            (auc - want).abs() < 1e-9,
+            "{case}: AUC {auc} vs Evidently {want}"
+        );
+    }
+}

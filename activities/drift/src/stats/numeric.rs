@@ -57,7 +57,7 @@ pub fn sturges_edges(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
         .copied()
         .unwrap_or(f64::NEG_INFINITY)
         .max(b.last().copied().unwrap_or(f64::NEG_INFINITY));
-    if !lo.is_finite() || !hi.is_finite() {
+    if !lo.is_finite() || !hi.is_finite() || !(hi - lo).is_finite() {
         return None;
     }
     let (first, last) = if lo == hi {
@@ -135,5 +135,9 @@ mod tests {
         assert_eq!(edges, want);
         let shares = histogram_shares(&[0.0, 2.1, 10.5, 10.5], &edges);
         assert_eq!(shares, [0.25, 0.25, 0.0, 0.0, 0.5]);
+        // numpy raises on a range it cannot represent; we give no bins.
+        assert!(sturges_edges(&[-1e308], &[1e308]).is_none());
+        assert!(sturges_edges(&[1.0, f64::INFINITY], &[]).is_none());
+        assert_eq!(sturges_edges(&[2.0, 2.0], &[2.0]).unwrap(), [1.5, 2.5]);
     }
 }

@@ -1,21 +1,43 @@
-//! Text to sparse TF-IDF vectors: scikit-learn's word pattern (`\b\w\w+\b`, lower-cased), English
-//! stop words, words hashed into a fixed number of features, sublinear tf, smoothed idf with
-//! `max_df = 0.5`, L2 norm.
+//! Text to TF-IDF rows exactly as scikit-learn's `TfidfVectorizer(sublinear_tf=True, max_df=0.5,
+//! stop_words="english")` builds them: `(?u)\b\w\w+\b` words, lower-cased, its English stop
+//! words, a vocabulary of the training texts (alphabetical; terms in more than half of them
+//! dropped), `1 + ln(tf)`, smoothed idf and L2 norm — in the same row order, so sums round alike.
+//! Words are keyed by a 64-bit hash; only the vocabulary keeps their text (for its order).
 
-/// Number of hashed features (2^18): the weights stay in the CPU cache.
-pub const HASH_BITS: u32 = 18;
-pub const N_FEATURES: usize = 1 << HASH_BITS;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+use super::stop_words::{STOP_WORD_MAX_BYTES, STOP_WORDS};
 
 const FNV_OFFSET: u64 = 0xcbf29ce484222325;
 const FNV_PRIME: u64 = 0x100000001b3;
-/// Stop words have at most 8 bytes; longer words skip the lookup.
-const STOP_WORD_MAX_BYTES: usize = 8;
 
-/// Rows of sparse `(feature id, value)` pairs stored contiguously (one allocation per corpus).
+/// Maps keyed by word hashes, which need no further hashing.
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Rows of sparse `(column, value)` pairs stored contiguously (one allocation per corpus).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SparseRows {
     ids: Vec<u32>,
-    vals: Vec<f32>,
+    vals: Vec<f64>,
     ends: Vec<usize>,
 }
 
@@ -24,113 +46,149 @@ impl SparseRows {
         self.ends.len()
     }
 
-    /// Feature ids (ascending) and values of row `i`.
-    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+    /// Columns and values of row `i`, in stored order.
+    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         let end = self.ends[i];
         (&self.ids[start..end], &self.vals[start..end])
     }
 
+    /// The entries as `(column, value)` pairs, with the row ends.
+    pub fn interleaved(&self) -> (Vec<(u32, f64)>, &[usize]) {
+        let pairs = self.ids.iter().copied().zip(self.vals.iter().copied());
+        (pairs.collect(), &self.ends)
+    }
+
     fn end_row(&mut self) {
         self.ends.push(self.ids.len());
     }
-
-    /// Appends the rows of `other` after these.
-    pub fn append(&mut self, other: SparseRows) {
-        let shift = self.ids.len();
-        self.ids.extend(other.ids);
-        self.vals.extend(other.vals);
-        self.ends.extend(other.ends.into_iter().map(|e| e + shift));
-    }
 }
 
-/// Term counts of each text: one row per text, hashed word ids with their counts.
-pub fn term_counts<S: AsRef<str>>(texts: &[S]) -> SparseRows {
-    let mut rows = SparseRows::default();
-    let mut scratch = Vec::new();
-    for text in texts {
-        hash_words(text.as_ref(), &mut scratch);
-        scratch.sort_unstable();
-        let mut k = 0;
-        while k < scratch.len() {
-            let id = scratch[k];
-            let run = scratch[k..].iter().take_while(|x| **x == id).count();
-            rows.ids.push(id);
-            rows.vals.push(run as f32);
-            k += run;
+/// Word keys of every text (stop words removed). The words themselves are re-read from the
+/// texts only for vocabulary terms (see [`Tokens::words_matching`]).
+#[derive(Debug, Default)]
+pub struct Tokens<'a> {
+    texts: Vec<&'a str>,
+    keys: Vec<u64>,
+    ends: Vec<usize>,
+}
+
+impl<'a> Tokens<'a> {
+    /// Tokenises `first` then `second` (the two halves on two threads).
+    pub fn new<S: AsRef<str> + Sync>(first: &'a [S], second: &'a [S]) -> Self {
+        let (mut out, tail) = std::thread::scope(|s| {
+            let tail = s.spawn(|| Self::one_thread(second));
+            (Self::one_thread(first), tail.join())
+        });
+        // Tokenising cannot panic; should the worker ever do so, tokenise here instead.
+        let tail = tail.unwrap_or_else(|_| Self::one_thread(second));
+        let shift = out.keys.len();
+        out.texts.extend(tail.texts);
+        out.keys.extend(tail.keys);
+        out.ends.extend(tail.ends.into_iter().map(|e| e + shift));
+        out
+    }
+
+    fn one_thread<S: AsRef<str>>(texts: &'a [S]) -> Self {
+        let mut out = Self {
+            texts: texts.iter().map(AsRef::as_ref).collect(),
+            keys: Vec::new(),
+            ends: Vec::with_capacity(texts.len()),
+        };
+        let mut word = Vec::with_capacity(64);
+        for text in &out.texts {
+            tokenize(text, &mut word, false, |key, _| out.keys.push(key));
+            out.ends.push(out.keys.len());
         }
-        rows.end_row();
+        out
     }
-    rows
+
+    fn doc(&self, i: usize) -> &[u64] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.keys[start..self.ends[i]]
+    }
+
+    /// The words of document `i` whose keys pass `wanted`, with their keys.
+    fn words_matching(&self, i: usize, wanted: impl Fn(u64) -> bool) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        tokenize(self.texts[i], &mut Vec::new(), true, |key, word| {
+            if wanted(key) {
+                out.push((key, String::from_utf8_lossy(word).into_owned()));
+            }
+        });
+        out
+    }
 }
 
-/// Hashed ids of the words of `text`, in order, into `out` (cleared first).
-fn hash_words(text: &str, out: &mut Vec<u32>) {
-    out.clear();
-    let mut word = WordHasher::new();
-    let mut utf8 = [0u8; 4];
+/// Calls `emit(key, word)` for each lower-cased word of two or more characters that is not a
+/// stop word. `word` receives the word's bytes only if `keep_words` (the key alone is hashed
+/// on the fly otherwise).
+fn tokenize(text: &str, word: &mut Vec<u8>, keep_words: bool, mut emit: impl FnMut(u64, &[u8])) {
+    let mut w = WordState::new();
+    word.clear();
     let bytes = text.as_bytes();
     let mut i = 0;
+    let mut utf8 = [0u8; 4];
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
             i += 1;
             match ASCII_WORD[b as usize] {
-                0 => word.finish(out),
+                0 => w.finish(word, &mut emit),
                 lower => {
-                    word.push(lower);
-                    word.chars += 1;
+                    w.push(lower, word, keep_words);
+                    w.chars += 1;
                 }
             }
             continue;
         }
         let c = text[i..].chars().next().unwrap_or(' ');
         i += c.len_utf8();
-        if c.is_alphanumeric() {
-            for lc in c.to_lowercase() {
-                for b in lc.encode_utf8(&mut utf8).bytes() {
-                    word.push(b);
+        // scikit-learn lower-cases the text before matching words, so classify the lower-case
+        // characters ("İ" becomes "i" and a combining dot, which ends a word).
+        for lc in c.to_lowercase() {
+            if is_word_char(lc) {
+                for &b in lc.encode_utf8(&mut utf8).as_bytes() {
+                    w.push(b, word, keep_words);
                 }
+                w.chars += 1;
+            } else {
+                w.finish(word, &mut emit);
             }
-            word.chars += 1;
-        } else {
-            word.finish(out);
         }
     }
-    word.finish(out);
+    w.finish(word, &mut emit);
 }
 
-/// FNV-1a over the lower-cased bytes of the current word (stable across runs and platforms),
-/// plus its first bytes packed big-endian for the stop-word lookup.
-struct WordHasher {
+/// The word being read: its FNV-1a hash, length in bytes and in characters.
+struct WordState {
     hash: u64,
     bytes: usize,
     chars: usize,
-    packed: u64,
 }
 
-impl WordHasher {
+impl WordState {
     fn new() -> Self {
         Self {
             hash: FNV_OFFSET,
             bytes: 0,
             chars: 0,
-            packed: 0,
         }
     }
 
-    fn push(&mut self, b: u8) {
+    fn push(&mut self, b: u8, word: &mut Vec<u8>, keep: bool) {
         self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-        if self.bytes < STOP_WORD_MAX_BYTES {
-            self.packed |= u64::from(b) << (56 - 8 * self.bytes);
-        }
         self.bytes += 1;
+        if keep {
+            word.push(b);
+        }
     }
 
-    fn finish(&mut self, out: &mut Vec<u32>) {
-        if self.chars >= 2 && !(self.bytes <= STOP_WORD_MAX_BYTES && is_stop_key(self.packed)) {
-            out.push((self.hash >> (64 - HASH_BITS)) as u32);
+    fn finish(&mut self, word: &mut Vec<u8>, emit: &mut impl FnMut(u64, &[u8])) {
+        if self.chars >= 2 && !is_stop_word(self.hash, self.bytes) {
+            emit(self.hash, word);
         }
+        word.clear();
         *self = Self::new();
     }
 }
@@ -149,247 +207,212 @@ const ASCII_WORD: [u8; 128] = {
     t
 };
 
-fn is_stop_key(packed: u64) -> bool {
-    // A 512-bit filter rejects most words before the binary search.
-    let bit = bloom_bit(packed);
-    STOP_BLOOM[bit / 64] & (1 << (bit % 64)) != 0 && STOP_KEYS.binary_search(&packed).is_ok()
+/// Python's `\w` for non-ASCII characters: letters, digits and other numerics.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
 }
 
-const fn bloom_bit(packed: u64) -> usize {
-    (packed.wrapping_mul(0x9E3779B97F4A7C15) >> 55) as usize
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME)
+    })
 }
 
-const STOP_WORDS: [&[u8]; 115] = [
-    b"about",
-    b"above",
-    b"after",
-    b"again",
-    b"against",
-    b"all",
-    b"also",
-    b"am",
-    b"an",
-    b"and",
-    b"any",
-    b"are",
-    b"as",
-    b"at",
-    b"be",
-    b"because",
-    b"been",
-    b"before",
-    b"being",
-    b"below",
-    b"between",
-    b"both",
-    b"but",
-    b"by",
-    b"can",
-    b"could",
-    b"did",
-    b"do",
-    b"does",
-    b"doing",
-    b"down",
-    b"during",
-    b"each",
-    b"few",
-    b"for",
-    b"from",
-    b"further",
-    b"had",
-    b"has",
-    b"have",
-    b"having",
-    b"he",
-    b"her",
-    b"here",
-    b"hers",
-    b"him",
-    b"his",
-    b"how",
-    b"if",
-    b"in",
-    b"into",
-    b"is",
-    b"it",
-    b"its",
-    b"itself",
-    b"me",
-    b"more",
-    b"most",
-    b"my",
-    b"no",
-    b"nor",
-    b"not",
-    b"of",
-    b"off",
-    b"on",
-    b"once",
-    b"only",
-    b"or",
-    b"other",
-    b"our",
-    b"out",
-    b"over",
-    b"own",
-    b"same",
-    b"she",
-    b"should",
-    b"so",
-    b"some",
-    b"such",
-    b"than",
-    b"that",
-    b"the",
-    b"their",
-    b"them",
-    b"then",
-    b"there",
-    b"these",
-    b"they",
-    b"this",
-    b"those",
-    b"through",
-    b"to",
-    b"too",
-    b"under",
-    b"until",
-    b"up",
-    b"very",
-    b"was",
-    b"we",
-    b"were",
-    b"what",
-    b"when",
-    b"where",
-    b"which",
-    b"while",
-    b"who",
-    b"whom",
-    b"why",
-    b"will",
-    b"with",
-    b"would",
-    b"you",
-    b"your",
-    b"yours",
-    b"yourself",
-];
-
-/// The stop words packed big-endian into u64: sorted like the (sorted) words themselves.
-const STOP_KEYS: [u64; 115] = {
-    let mut keys = [0u64; 115];
-    let mut i = 0;
-    while i < STOP_WORDS.len() {
-        let w = STOP_WORDS[i];
-        let mut j = 0;
-        while j < w.len() {
-            keys[i] |= (w[j] as u64) << (56 - 8 * j);
-            j += 1;
+fn is_stop_word(key: u64, len: usize) -> bool {
+    /// Sorted keys of the stop words, and a 1024-bit filter that rejects most other words
+    /// before the binary search.
+    static STOP: LazyLock<(Vec<u64>, [u64; 16])> = LazyLock::new(|| {
+        let mut keys: Vec<u64> = STOP_WORDS.iter().map(|w| fnv(w.as_bytes())).collect();
+        keys.sort_unstable();
+        let mut bloom = [0u64; 16];
+        for k in &keys {
+            bloom[(k >> 60) as usize] |= 1 << ((k >> 54) & 63);
         }
-        i += 1;
-    }
-    keys
-};
-
-const STOP_BLOOM: [u64; 8] = {
-    let mut bloom = [0u64; 8];
-    let mut i = 0;
-    while i < STOP_KEYS.len() {
-        let bit = bloom_bit(STOP_KEYS[i]);
-        bloom[bit / 64] |= 1 << (bit % 64);
-        i += 1;
-    }
-    bloom
-};
-
-#[cfg(test)]
-fn is_stop_word(w: &[u8]) -> bool {
-    let mut h = WordHasher::new();
-    w.iter().for_each(|b| h.push(*b));
-    w.len() <= STOP_WORD_MAX_BYTES && is_stop_key(h.packed)
+        (keys, bloom)
+    });
+    let (keys, bloom) = &*STOP;
+    len <= STOP_WORD_MAX_BYTES
+        && bloom[(key >> 60) as usize] & (1 << ((key >> 54) & 63)) != 0
+        && keys.binary_search(&key).is_ok()
 }
 
-/// Smoothed IDF over the rows `docs`; terms in more than half of them get 0 (dropped), as do
-/// terms never seen there.
-pub fn fit_idf(rows: &SparseRows, docs: &[usize]) -> Vec<f32> {
-    let mut df = vec![0u32; N_FEATURES];
-    for &d in docs {
-        for id in rows.row(d).0 {
+/// The fitted vocabulary and idf.
+pub struct Vectorizer {
+    /// Word key → alphabetical column.
+    columns: KeyMap<u32>,
+    idf: Vec<f64>,
+}
+
+impl Vectorizer {
+    /// Fits on the documents `docs` of `tokens` (in that order) and returns their TF-IDF rows.
+    /// `None` when no term survives (scikit-learn raises there).
+    pub fn fit_transform(tokens: &Tokens<'_>, docs: &[usize]) -> Option<(Self, SparseRows)> {
+        // Columns by first appearance, as CountVectorizer numbers them before sorting.
+        let mut first: KeyMap<u32> = KeyMap::default();
+        let mut first_keys: Vec<u64> = Vec::new();
+        let mut first_words: Vec<String> = Vec::new();
+        let mut counts: Vec<(u32, f64)> = Vec::new();
+        let mut rows: Vec<(u32, f64)> = Vec::new();
+        let mut ends = Vec::with_capacity(docs.len());
+        for &d in docs {
+            counts.clear();
+            let seen = first_keys.len();
+            for key in tokens.doc(d) {
+                let next = first_keys.len() as u32;
+                let id = *first.entry(*key).or_insert_with(|| {
+                    first_keys.push(*key);
+                    next
+                });
+                counts.push((id, 1.0));
+            }
+            if first_keys.len() > seen {
+                // New terms: read their text (needed to sort the vocabulary).
+                let new = &first_keys[seen..];
+                let mut words = tokens.words_matching(d, |k| new.contains(&k));
+                for key in new {
+                    let found = words.iter().position(|(k, _)| k == key);
+                    first_words.push(found.map(|p| words.swap_remove(p).1).unwrap_or_default());
+                }
+            }
+            rows.extend(merge_counts(&mut counts));
+            ends.push(rows.len());
+        }
+        let mut df = vec![0u32; first_keys.len()];
+        for (id, _) in &rows {
             df[*id as usize] += 1;
         }
+        let n_docs = docs.len() as f64;
+        let mut kept: Vec<(&str, u32)> = first_keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| f64::from(df[*i]) <= 0.5 * n_docs)
+            .map(|(i, _)| (first_words[i].as_str(), i as u32))
+            .collect();
+        if kept.is_empty() {
+            return None;
+        }
+        kept.sort_unstable();
+        let mut column_of_first = vec![u32::MAX; first_keys.len()];
+        let mut columns: KeyMap<u32> = KeyMap::default();
+        let mut idf = Vec::with_capacity(kept.len());
+        for (col, (_, id)) in kept.iter().enumerate() {
+            column_of_first[*id as usize] = col as u32;
+            columns.insert(first_keys[*id as usize], col as u32);
+            let smoothed = (n_docs + 1.0) / (f64::from(df[*id as usize]) + 1.0);
+            idf.push(smoothed.ln() + 1.0);
+        }
+        let vectorizer = Self { columns, idf };
+        // Training rows keep the first-appearance order of their terms (scikit-learn selects
+        // the kept columns without re-sorting).
+        let mut out = SparseRows::default();
+        let mut start = 0;
+        for end in ends {
+            vectorizer.push_row(
+                &mut out,
+                rows[start..end]
+                    .iter()
+                    .map(|(id, tf)| (column_of_first[*id as usize], *tf))
+                    .filter(|(col, _)| *col != u32::MAX),
+            );
+            start = end;
+        }
+        Some((vectorizer, out))
     }
-    let n = docs.len() as f64;
-    df.iter()
-        .map(|&d| {
-            if d == 0 || f64::from(d) > 0.5 * n {
-                0.0
-            } else {
-                (((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0) as f32
-            }
-        })
-        .collect()
-}
 
-/// Sublinear tf × idf, L2-normalised, of the rows `docs` (in that order).
-pub fn tfidf(rows: &SparseRows, docs: &[usize], idf: &[f32]) -> SparseRows {
-    let mut out = SparseRows::default();
-    for &d in docs {
-        let start = out.ids.len();
-        let (ids, counts) = rows.row(d);
-        for (&id, &tf) in ids.iter().zip(counts) {
-            let w = idf[id as usize];
-            if w > 0.0 {
-                out.ids.push(id);
-                // Most titles use a word once: skip the logarithm then.
-                out.vals
-                    .push(if tf == 1.0 { w } else { (1.0 + tf.ln()) * w });
-            }
+    /// Number of columns (vocabulary size).
+    pub fn n_features(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// TF-IDF rows of the documents `docs` (columns ascending, as `transform` gives them).
+    pub fn transform(&self, tokens: &Tokens<'_>, docs: &[usize]) -> SparseRows {
+        let mut out = SparseRows::default();
+        let mut counts: Vec<(u32, f64)> = Vec::new();
+        for &d in docs {
+            counts.clear();
+            counts.extend(
+                tokens
+                    .doc(d)
+                    .iter()
+                    .filter_map(|k| self.columns.get(k).map(|c| (*c, 1.0))),
+            );
+            self.push_row(&mut out, merge_counts(&mut counts));
+        }
+        out
+    }
+
+    /// `1 + ln(tf)`, times idf, L2-normalised (scikit-learn's order of operations).
+    fn push_row(&self, out: &mut SparseRows, entries: impl Iterator<Item = (u32, f64)>) {
+        let start = out.vals.len();
+        for (col, tf) in entries {
+            out.ids.push(col);
+            out.vals.push((tf.ln() + 1.0) * self.idf[col as usize]);
         }
         let vals = &mut out.vals[start..];
-        let norm = vals.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
+        let sum: f64 = vals.iter().map(|v| v * v).sum();
+        if sum != 0.0 {
+            let norm = sum.sqrt();
             vals.iter_mut().for_each(|v| *v /= norm);
         }
         out.end_row();
     }
-    out
+}
+
+/// Sorts `(column, 1.0)` entries by column and merges duplicates into counts.
+fn merge_counts(entries: &mut [(u32, f64)]) -> impl Iterator<Item = (u32, f64)> + '_ {
+    entries.sort_unstable_by_key(|e| e.0);
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let (col, _) = *entries.get(i)?;
+        let run = entries[i..].iter().take_while(|e| e.0 == col).count();
+        i += run;
+        Some((col, run as f64))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn one(text: &str) -> Vec<(u32, f32)> {
-        let rows = term_counts(&[text]);
-        let (ids, vals) = rows.row(0);
-        ids.iter().copied().zip(vals.iter().copied()).collect()
+    fn words(text: &str) -> Vec<String> {
+        let texts = [text];
+        let t = Tokens::new(&texts, &[]);
+        t.words_matching(0, |_| true)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect()
     }
 
     #[test]
-    fn words_need_two_chars_and_stop_words_go() {
-        assert!(is_stop_word(b"the") && is_stop_word(b"yourself") && !is_stop_word(b"livre"));
-        assert!(!is_stop_word(b"th") && !is_stop_word(b"yourselves"));
-        // "a" and "l" are too short, "the" is a stop word; "livre" and "été" remain.
-        assert_eq!(one("a The Livre, l'été!").len(), 2);
-        assert_eq!(one("Livre livre LIVRE"), vec![(one("livre")[0].0, 3.0)]);
-        assert_eq!(one("Été"), one("été"));
+    fn tokenizes_like_scikit_learn() {
+        // CountVectorizer(stop_words="english").build_analyzer()("a The Livre, l'été 2x_y!")
+        assert_eq!(words("a The Livre, l'été 2x_y!"), ["livre", "été", "2x_y"]);
+        assert_eq!(words("ÉTÉ"), ["été"]);
+        // "İstanbul".lower() is "i̇stanbul": the combining dot splits it.
+        assert_eq!(words("İstanbul"), ["stanbul"]);
+        assert!(words("yourselves and themselves").is_empty());
     }
 
     #[test]
-    fn stop_list_is_sorted() {
-        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
-        assert!(STOP_KEYS.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn tfidf_is_unit_length_and_drops_common_terms() {
-        let rows = term_counts(&["chat noir", "chat blanc", "chat gris"]);
-        let idf = fit_idf(&rows, &[0, 1, 2]);
-        let v = tfidf(&rows, &[0], &idf);
-        let (ids, vals) = v.row(0);
-        assert_eq!(ids.len(), 1, "`chat` is in every document");
-        assert!((vals[0] - 1.0).abs() < 1e-6);
+    fn vocabulary_drops_terms_in_more_than_half_the_documents() {
+        let texts = ["chat noir", "chat blanc", "chat gris", "chien gris"];
+        let tokens = Tokens::new(&texts, &[]);
+        let (v, rows) = Vectorizer::fit_transform(&tokens, &[0, 1, 2, 3]).unwrap();
+        // "chat" (3 of 4) goes; "gris" (2 of 4) stays. Columns: blanc, chien, gris, noir.
+        assert_eq!(v.idf.len(), 4);
+        // Training rows keep first-appearance order: "gris" (seen in row 2) before "chien".
+        let (ids, vals) = rows.row(3);
+        assert_eq!(ids, [2, 1]);
+        let idf_chien = (5.0f64 / 2.0).ln() + 1.0;
+        let idf_gris = (5.0f64 / 3.0).ln() + 1.0;
+        let norm = (idf_chien * idf_chien + idf_gris * idf_gris).sqrt();
+        assert!((vals[1] - idf_chien / norm).abs() < 1e-15);
+        let unseen = ["gris gris blanc inconnu"];
+        let test = v.transform(&Tokens::new(&unseen, &[]), &[0]);
+        let (ids, vals) = test.row(0);
+        assert_eq!(ids, [0, 2]);
+        let idf_blanc = (5.0f64 / 2.0).ln() + 1.0;
+        let g = (2f64.ln() + 1.0) * idf_gris;
+        assert!((vals[1] - g / (g * g + idf_blanc * idf_blanc).sqrt()).abs() < 1e-15);
     }
 }

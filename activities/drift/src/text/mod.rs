@@ -1,24 +1,24 @@
 //! Text drift as Evidently measures it: a domain classifier learns to tell reference texts from
 //! current texts, and its ROC AUC on held-out texts is the drift score.
 //!
-//! Evidently uses scikit-learn (TF-IDF + SGDClassifier). This is the same recipe in plain Rust —
-//! hashed word TF-IDF (sublinear tf, `max_df = 0.5`, English stop words, L2 norm) and the same
-//! SGD classifier (modified Huber loss, L1 penalty, clipped probabilities) — deterministic for a
-//! given seed. The random split and shuffles are ours, so AUCs differ a little from
-//! scikit-learn's; clear drift and clear no-drift get the same decisions.
-
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+//! Evidently (`calculate_text_drift_score`) splits reference + current texts in half with
+//! `train_test_split(random_state=42)`, fits `TfidfVectorizer` + `SGDClassifier` on one half and
+//! scores the other. Each step is rebuilt here in plain Rust — numpy's random generator for the
+//! split and the random-classifier cut-off, scikit-learn's vectoriser and its SGD — so the AUC
+//! comes out as Evidently's, up to rounding and the rare word scikit-learn tokenises otherwise.
 
 use crate::StatTest;
 
 mod features;
+mod numpy_random;
 mod sgd;
+mod stop_words;
 
-use features::{SparseRows, fit_idf, term_counts, tfidf};
+use features::{Tokens, Vectorizer};
+use numpy_random::RandomState;
 use sgd::Sgd;
 
+/// Random classifiers behind the percentile test's cut-off.
 const RANDOM_AUC_DRAWS: usize = 1000;
 /// Held-out texts above which random AUCs are not drawn one by one (see `random_auc_percentile`).
 const RANDOM_AUC_MAX_DRAWN: usize = 20_000;
@@ -36,42 +36,46 @@ pub struct TextDrift {
 
 /// Runs the domain classifier. `threshold` is the absolute AUC cut-off for
 /// [`StatTest::AbsTextContentDrift`] and the percentile (0.95 = 95th) of random AUCs for
-/// [`StatTest::PercTextContentDrift`]. Returns `None` if either side is empty.
+/// [`StatTest::PercTextContentDrift`]; `seed` replaces Evidently's 42 everywhere. Returns `None`
+/// if either side is empty or no word survives the vectoriser (Evidently fails there).
 pub fn text_drift<S: AsRef<str> + Sync>(
     reference: &[S],
     current: &[S],
     test: StatTest,
     threshold: f64,
-    seed: u64,
+    seed: u32,
 ) -> Option<TextDrift> {
     if reference.is_empty() || current.is_empty() {
         return None;
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let docs = tokenize_all(reference, current);
-    let labels: Vec<bool> = (0..docs.len()).map(|i| i >= reference.len()).collect();
-    // train_test_split(test_size=0.5): the test half is ceil(n / 2).
-    let mut order: Vec<usize> = (0..docs.len()).collect();
-    order.shuffle(&mut rng);
-    let n_test = docs.len().div_ceil(2);
-    let (test_idx, train_idx) = order.split_at(n_test);
+    let n = reference.len() + current.len();
+    let tokens = Tokens::new(reference, current);
+    let labels: Vec<bool> = (0..n).map(|i| i >= reference.len()).collect();
+    // train_test_split(test_size=0.5, shuffle=True): test = first ceil(n / 2) of a permutation.
+    let order = RandomState::new(seed).permutation(n);
+    let (test_idx, train_idx) = order.split_at(n.div_ceil(2));
 
-    let idf = fit_idf(&docs, train_idx);
-    // The test half is vectorised on a second thread while the model trains.
+    let (vectorizer, train) = Vectorizer::fit_transform(&tokens, train_idx)?;
+    // SGDClassifier(random_state=seed) draws the dataset seed, then the shuffling seed.
+    let mut state = RandomState::new(seed);
+    state.randint(1, i64::from(i32::MAX));
+    let sgd_seed = state.randint(0, i64::from(i32::MAX)) as u32;
+    // The held-out half is vectorised on a second thread while the model trains.
     let scores: Vec<f64> = std::thread::scope(|s| {
-        let test = s.spawn(|| tfidf(&docs, test_idx, &idf));
-        let train = tfidf(&docs, train_idx, &idf);
+        let held_out = s.spawn(|| vectorizer.transform(&tokens, test_idx));
         let y_train: Vec<bool> = train_idx.iter().map(|i| labels[*i]).collect();
-        let model = Sgd::fit(&train, &y_train, rng.random());
-        let test = test.join().unwrap_or_else(|_| tfidf(&docs, test_idx, &idf));
-        (0..test.len())
-            .map(|i| model.probability(test.row(i)))
+        let model = Sgd::fit(&train, vectorizer.n_features(), &y_train, sgd_seed);
+        let held_out = held_out
+            .join()
+            .unwrap_or_else(|_| vectorizer.transform(&tokens, test_idx));
+        (0..held_out.len())
+            .map(|i| model.probability(held_out.row(i)))
             .collect()
     });
     let y_test: Vec<bool> = test_idx.iter().map(|i| labels[*i]).collect();
     let roc_auc = roc_auc(&y_test, &scores);
     let cutoff = match test {
-        StatTest::PercTextContentDrift => random_auc_percentile(&y_test, threshold, &mut rng),
+        StatTest::PercTextContentDrift => random_auc_percentile(&y_test, threshold, seed),
         _ => threshold,
     };
     Some(TextDrift {
@@ -105,26 +109,39 @@ pub fn roc_auc(labels: &[bool], scores: &[f64]) -> f64 {
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
-/// The `percentile` quantile (linear interpolation) of AUCs of uniformly random scores, as
-/// Evidently draws them. Above [`RANDOM_AUC_MAX_DRAWN`] texts, the AUC of random scores is
-/// normal to far better than the draw noise, and its quantile is computed instead.
-fn random_auc_percentile(y: &[bool], percentile: f64, rng: &mut ChaCha8Rng) -> f64 {
+/// Evidently's cut-off: `np.percentile` (linear) at `100 · threshold` of the AUCs of 1000
+/// random classifiers, each `np.random.rand` under a seed from `np.random.seed(seed)` +
+/// `randint(0, 10000, 1000)`. Above [`RANDOM_AUC_MAX_DRAWN`] texts the random AUC is normal to
+/// far better than the draw noise, and its quantile is computed instead.
+fn random_auc_percentile(y: &[bool], threshold: f64, seed: u32) -> f64 {
+    let p_value = 1.0 - threshold;
+    let q = (100.0 * (1.0 - p_value)) / 100.0;
     if y.len() > RANDOM_AUC_MAX_DRAWN {
         let n1 = y.iter().filter(|l| **l).count() as f64;
         let n0 = y.len() as f64 - n1;
         let sd = ((n0 + n1 + 1.0) / (12.0 * n0 * n1)).sqrt();
-        return 0.5 + sd * normal_quantile(percentile);
+        return 0.5 + sd * normal_quantile(q);
     }
+    let mut seeds = RandomState::new(seed);
     let mut aucs: Vec<f64> = (0..RANDOM_AUC_DRAWS)
         .map(|_| {
-            let scores: Vec<f64> = (0..y.len()).map(|_| rng.random::<f64>()).collect();
+            let mut rng = RandomState::new(seeds.randint(0, 10 * RANDOM_AUC_DRAWS as i64) as u32);
+            let scores: Vec<f64> = (0..y.len()).map(|_| rng.next_f64()).collect();
             roc_auc(y, &scores)
         })
         .collect();
     aucs.sort_unstable_by(f64::total_cmp);
-    let pos = percentile.clamp(0.0, 1.0) * (aucs.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    aucs[lo] + (aucs[hi] - aucs[lo]) * (pos - lo as f64)
+    let virtual_index = (q * (aucs.len() - 1) as f64).clamp(0.0, (aucs.len() - 1) as f64);
+    let lo = virtual_index.floor() as usize;
+    let hi = (lo + 1).min(aucs.len() - 1);
+    let t = virtual_index - lo as f64;
+    let (a, b) = (aucs[lo], aucs[hi]);
+    // numpy's _lerp, including its switch of formula at t >= 0.5.
+    if t >= 0.5 {
+        b - (b - a) * (1.0 - t)
+    } else {
+        a + (b - a) * t
+    }
 }
 
 /// Inverse of the standard normal CDF, by bisection on [`crate::special::ndtr`].
@@ -139,17 +156,6 @@ fn normal_quantile(p: f64) -> f64 {
         }
     }
     (lo + hi) / 2.0
-}
-
-/// Term counts of every text, reference first; the two halves are hashed on two threads.
-fn tokenize_all<S: AsRef<str> + Sync>(reference: &[S], current: &[S]) -> SparseRows {
-    let (mut docs, cur) = std::thread::scope(|s| {
-        let cur = s.spawn(|| term_counts(current));
-        (term_counts(reference), cur.join())
-    });
-    // Hashing words cannot panic; should the worker ever do so, hash here instead.
-    docs.append(cur.unwrap_or_else(|_| term_counts(current)));
-    docs
 }
 
 #[cfg(test)]
@@ -168,18 +174,17 @@ mod tests {
     fn random_auc_cutoff_is_near_the_normal_quantile() {
         assert!((normal_quantile(0.95) - 1.6448536269514722).abs() < 1e-12);
         let y: Vec<bool> = (0..600).map(|i| i % 2 == 0).collect();
-        let mut rng = ChaCha8Rng::seed_from_u64(42);
-        let drawn = random_auc_percentile(&y, 0.95, &mut rng);
+        let drawn = random_auc_percentile(&y, 0.95, 42);
         let sd = (601.0_f64 / (12.0 * 300.0 * 300.0)).sqrt();
         assert!((drawn - (0.5 + 1.645 * sd)).abs() < 0.01, "{drawn}");
     }
 
-    fn corpus(words: &[&str], n: usize, seed: u64) -> Vec<String> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    fn corpus(words: &[&str], n: usize, seed: u32) -> Vec<String> {
+        let mut rng = RandomState::new(seed);
         (0..n)
             .map(|_| {
                 (0..6)
-                    .map(|_| words[rng.random_range(0..words.len())])
+                    .map(|_| words[rng.randint(0, words.len() as i64) as usize])
                     .collect::<Vec<_>>()
                     .join(" ")
             })
@@ -188,27 +193,26 @@ mod tests {
 
     #[test]
     fn detects_a_vocabulary_shift_and_not_noise() {
-        let a = [
-            "livre", "roman", "poche", "jouet", "piscine", "lampe", "chaise", "table",
-        ];
-        let b = [
-            "console", "jeu", "manette", "jouet", "piscine", "lampe", "chaise", "table",
-        ];
+        let words: Vec<String> = (0..60).map(|i| format!("mot{i}")).collect();
+        let a: Vec<&str> = words[..40].iter().map(String::as_str).collect();
+        let b: Vec<&str> = words[20..].iter().map(String::as_str).collect();
         let reference = corpus(&a, 600, 1);
         let same = corpus(&a, 600, 2);
         let shifted = corpus(&b, 600, 3);
-        let drift = text_drift(
-            &reference,
-            &shifted,
-            StatTest::PercTextContentDrift,
-            0.95,
-            42,
-        );
-        let drift = drift.unwrap();
+        let perc = StatTest::PercTextContentDrift;
+        let drift = text_drift(&reference, &shifted, perc, 0.95, 42).unwrap();
         assert!(drift.drift_detected && drift.roc_auc > 0.9, "{drift:?}");
-        let none = text_drift(&reference, &same, StatTest::AbsTextContentDrift, 0.55, 42).unwrap();
+        let abs = StatTest::AbsTextContentDrift;
+        let none = text_drift(&reference, &same, abs, 0.55, 42).unwrap();
         assert!(!none.drift_detected, "{none:?}");
+    }
+
+    #[test]
+    fn empty_side_or_no_vocabulary_gives_no_result() {
+        let abs = StatTest::AbsTextContentDrift;
         let empty: [&str; 0] = [];
-        assert!(text_drift(&empty, &["x"], StatTest::AbsTextContentDrift, 0.55, 42).is_none());
+        assert!(text_drift(&empty, &["mot"], abs, 0.55, 42).is_none());
+        // Every word is in more than half the texts: scikit-learn keeps no term.
+        assert!(text_drift(&["le chat"; 10], &["le chat"; 10], abs, 0.55, 42).is_none());
     }
 }
