@@ -8,6 +8,7 @@
 //! - [`status`]: the current state (rows loaded, percent, per-class counts).
 //! - [`dataset`]: versioned, balanced datasets as Parquet in the artifact store.
 //! - [`generate`]: the synthetic generator of challenge-format files.
+//! - [`inference`]: the inference log (batched writes, windows for drift) and drift report records.
 //! - [`artifacts`]: the artifact store (local folder or S3) with sha256 checks.
 
 pub mod artifacts;
@@ -15,6 +16,7 @@ pub mod dataset;
 pub mod error;
 pub mod generate;
 pub mod import;
+pub mod inference;
 pub mod load;
 pub mod plan;
 pub mod source;

@@ -173,6 +173,20 @@ pub enum DriftCommand {
         #[arg(long)]
         fixture: PathBuf,
     },
+    /// Compare recent inferences with the training data; store and record the report
+    Check {
+        /// The window: 90s, 30m, 24h, 7d
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// Share of drifted columns above which the dataset drifts (and retraining is due)
+        #[arg(long, default_value_t = drift::RETRAIN_DRIFT_SHARE)]
+        threshold: f64,
+    },
+    /// Stored drift reports, newest first
+    Reports {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,11 +4,13 @@
 //! - [`commands`]: one module per command group; each returns a serialisable report.
 //! - [`output`]: `--json` prints one JSON document on stdout; otherwise a short human summary.
 //! - [`logging`]: tracing to stderr.
+//! - [`monitoring`]: drift checks of the inference log against the training data.
 //! - [`pipeline`]: dataset version → trained, scored, registered, policy-checked model version.
 
 pub mod cli;
 pub mod commands;
 pub mod logging;
+pub mod monitoring;
 pub mod output;
 pub mod pipeline;
 
@@ -27,7 +29,12 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         return 2;
     }
     if let Some(m) = e.downcast_ref::<model::ModelError>()
-        && !matches!(m, model::ModelError::Io { .. } | model::ModelError::Candle(_) | model::ModelError::Plot { .. })
+        && !matches!(
+            m,
+            model::ModelError::Io { .. }
+                | model::ModelError::Candle(_)
+                | model::ModelError::Plot { .. }
+        )
     {
         return 2;
     }

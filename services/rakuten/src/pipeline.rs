@@ -45,11 +45,16 @@ pub async fn train_and_register(
 
     let to_rows = |rows: Vec<data::DatasetRow>| -> Vec<LabeledText> {
         rows.into_iter()
-            .map(|r| LabeledText { designation: r.designation, description: r.description, label: r.prdtypecode })
+            .map(|r| LabeledText {
+                designation: r.designation,
+                description: r.description,
+                label: r.prdtypecode,
+            })
             .collect()
     };
     let train = to_rows(read_split(&registry.artifacts, &dataset.manifest, "train").await?);
-    let validation = to_rows(read_split(&registry.artifacts, &dataset.manifest, "validation").await?);
+    let validation =
+        to_rows(read_split(&registry.artifacts, &dataset.manifest, "validation").await?);
     let (holdout_id, holdout) = store.holdout().await?;
     let holdout = to_rows(holdout);
 
@@ -58,7 +63,12 @@ pub async fn train_and_register(
     let (report, metrics) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let trained = model::train(&train, &validation, &cfg, |p| {
             if let Some(f1) = p.validation_f1_weighted {
-                tracing::info!(epoch = p.epoch, loss = p.loss, validation_f1_weighted = f1, "epoch done");
+                tracing::info!(
+                    epoch = p.epoch,
+                    loss = p.loss,
+                    validation_f1_weighted = f1,
+                    "epoch done"
+                );
             }
         })?;
         trained.save(&out)?;
@@ -67,8 +77,17 @@ pub async fn train_and_register(
     })
     .await??;
     for e in &report.history {
-        registry.log_metric(&run.id, "train_loss", e.epoch as i64, e.train_loss as f64).await?;
-        registry.log_metric(&run.id, "validation_f1_weighted", e.epoch as i64, e.validation_f1_weighted).await?;
+        registry
+            .log_metric(&run.id, "train_loss", e.epoch as i64, e.train_loss as f64)
+            .await?;
+        registry
+            .log_metric(
+                &run.id,
+                "validation_f1_weighted",
+                e.epoch as i64,
+                e.validation_f1_weighted,
+            )
+            .await?;
     }
     let metrics_json = holdout_metrics(&metrics, &holdout_id);
     let req = RegisterRequest {
@@ -80,9 +99,23 @@ pub async fn train_and_register(
     };
     let (version, created) = registry.register(name, dir.path(), &req).await?;
     registry
-        .finish_run(&run.id, "finished", &metrics_json, Some((&version.artifact_uri, &version.artifact_sha256)), actor)
+        .finish_run(
+            &run.id,
+            "finished",
+            &metrics_json,
+            Some((&version.artifact_uri, &version.artifact_sha256)),
+            actor,
+        )
         .await?;
-    let decision = registry.apply_policy(name, version.version, policy, actor).await?;
+    let decision = registry
+        .apply_policy(name, version.version, policy, actor)
+        .await?;
     let version = registry.version(name, version.version).await?;
-    Ok(TrainOutcome { run_id: run.id, version, created, decision, train_seconds: report.train_seconds })
+    Ok(TrainOutcome {
+        run_id: run.id,
+        version,
+        created,
+        decision,
+        train_seconds: report.train_seconds,
+    })
 }

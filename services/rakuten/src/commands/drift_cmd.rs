@@ -1,13 +1,83 @@
-//! `rakuten drift …`.
+//! `rakuten drift …`: tests on a fixture file, checks on the inference log, the list of reports.
 
+use super::{UsageError, open_artifacts, open_store};
 use crate::cli::{DriftCommand, Global};
+use crate::monitoring::{drift_check, parse_duration};
 use crate::output::emit;
 
 pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
     match cmd {
         DriftCommand::Test { fixture } => {
-            let result = tokio::task::spawn_blocking(move || drift::run_fixture(&fixture)).await??;
-            emit(g.json, &result, |r| serde_json::to_string_pretty(r).unwrap_or_default())
+            let result =
+                tokio::task::spawn_blocking(move || drift::run_fixture(&fixture)).await??;
+            emit(g.json, &result, |r| {
+                serde_json::to_string_pretty(r).unwrap_or_default()
+            })
+        }
+        DriftCommand::Check { since, threshold } => {
+            let window = parse_duration(&since).ok_or_else(|| {
+                UsageError(format!(
+                    "--since {since:?}: expected a duration like 90s, 30m, 24h or 7d"
+                ))
+            })?;
+            if !(0.0..=1.0).contains(&threshold) {
+                return Err(
+                    UsageError(format!("--threshold must be in [0, 1], got {threshold}")).into(),
+                );
+            }
+            let until = chrono::Utc::now();
+            let check = drift_check(
+                &open_store(g).await?,
+                &open_artifacts(g)?,
+                until - window,
+                until,
+                threshold,
+                &g.actor(),
+            )
+            .await?;
+            emit(g.json, &check, |c| {
+                let r = &c.record;
+                if r.current_rows == 0 {
+                    return format!(
+                        "no inferences in the last {since}: nothing to compare, no retraining (report {})",
+                        r.id
+                    );
+                }
+                format!(
+                    "{} inferences vs {} training rows: {}/{} columns drifted (share {:.2}, threshold {:.2}) → {}\n  report {}",
+                    r.current_rows,
+                    r.reference_rows,
+                    r.drifted_columns,
+                    r.columns,
+                    r.share_drifted,
+                    r.share_threshold,
+                    if c.retrain {
+                        "DRIFT: retrain"
+                    } else {
+                        "no dataset drift"
+                    },
+                    r.html_key
+                )
+            })
+        }
+        DriftCommand::Reports { limit } => {
+            let reports = open_store(g).await?.drift_reports(limit).await?;
+            emit(g.json, &reports, |rs| {
+                rs.iter()
+                    .map(|r| {
+                        format!(
+                            "{}  {}  {} inferences  drift {} ({:.2})  {}",
+                            r.id,
+                            r.at.format("%Y-%m-%d %H:%M:%S"),
+                            r.current_rows,
+                            r.dataset_drift,
+                            r.share_drifted,
+                            r.html_key
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
         }
     }
 }

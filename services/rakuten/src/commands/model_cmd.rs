@@ -14,16 +14,32 @@ use crate::output::emit;
 
 pub async fn run(g: &Global, cmd: ModelCommand) -> anyhow::Result<()> {
     match cmd {
-        ModelCommand::Train { data, out, model_type, seed, validation_fraction } => {
+        ModelCommand::Train {
+            data,
+            out,
+            model_type,
+            seed,
+            validation_fraction,
+        } => {
             let model_type: ModelType = match model_type {
-                Some(t) => t.parse().map_err(|e| UsageError(format!("--model-type: {e}")))?,
+                Some(t) => t
+                    .parse()
+                    .map_err(|e| UsageError(format!("--model-type: {e}")))?,
                 None => ModelType::DEFAULT,
             };
-            let report = blocking(move || train_files(&data, &out, model_type, seed, validation_fraction)).await?;
+            let report =
+                blocking(move || train_files(&data, &out, model_type, seed, validation_fraction))
+                    .await?;
             emit(g.json, &report, |r| {
                 format!(
                     "{} trained in {:.1}s on {} rows: validation accuracy {:.4}, f1_weighted {:.4}, f1_macro {:.4}\n  saved to {}",
-                    r.model_type, r.train_seconds, r.train_rows, r.accuracy, r.f1_weighted, r.f1_macro, r.out.display()
+                    r.model_type,
+                    r.train_seconds,
+                    r.train_rows,
+                    r.accuracy,
+                    r.f1_weighted,
+                    r.f1_macro,
+                    r.out.display()
                 )
             })
         }
@@ -35,10 +51,18 @@ pub async fn run(g: &Global, cmd: ModelCommand) -> anyhow::Result<()> {
             })
             .await?;
             emit(g.json, &metrics, |m| {
-                format!("{} rows: accuracy {:.4}, f1_weighted {:.4}, f1_macro {:.4}", m.count, m.accuracy, m.f1_weighted, m.f1_macro)
+                format!(
+                    "{} rows: accuracy {:.4}, f1_weighted {:.4}, f1_macro {:.4}",
+                    m.count, m.accuracy, m.f1_weighted, m.f1_macro
+                )
             })
         }
-        ModelCommand::Predict { model, designation, description, top_k } => {
+        ModelCommand::Predict {
+            model,
+            designation,
+            description,
+            top_k,
+        } => {
             if designation.trim().is_empty() {
                 return Err(UsageError("--designation must not be empty".into()).into());
             }
@@ -53,7 +77,9 @@ pub async fn run(g: &Global, cmd: ModelCommand) -> anyhow::Result<()> {
                 })
             })
             .await?;
-            emit(g.json, &p, |p| format!("{} (confidence {:.3})", p.predicted_class, p.confidence))
+            emit(g.json, &p, |p| {
+                format!("{} (confidence {:.3})", p.predicted_class, p.confidence)
+            })
         }
     }
 }
@@ -79,16 +105,33 @@ struct TrainOut {
     f1_macro: f64,
 }
 
-fn train_files(data: &std::path::Path, out: &std::path::Path, model_type: ModelType, seed: u64, validation_fraction: f64) -> anyhow::Result<TrainOut> {
+fn train_files(
+    data: &std::path::Path,
+    out: &std::path::Path,
+    model_type: ModelType,
+    seed: u64,
+    validation_fraction: f64,
+) -> anyhow::Result<TrainOut> {
     if !(0.0 < validation_fraction && validation_fraction < 0.9) {
-        return Err(UsageError(format!("--validation-fraction must be in (0, 0.9), got {validation_fraction}")).into());
+        return Err(UsageError(format!(
+            "--validation-fraction must be in (0, 0.9), got {validation_fraction}"
+        ))
+        .into());
     }
     let rows = model::read_merged_csv(data)?;
     let (train, validation) = model::stratified_split(&rows, validation_fraction, seed);
-    let cfg = TrainConfig { seed, ..TrainConfig::for_model(model_type) };
+    let cfg = TrainConfig {
+        seed,
+        ..TrainConfig::for_model(model_type)
+    };
     let trained = model::train(&train, &validation, &cfg, |p| {
         if let Some(f1) = p.validation_f1_weighted {
-            tracing::info!(epoch = p.epoch, loss = p.loss, validation_f1_weighted = f1, "epoch done");
+            tracing::info!(
+                epoch = p.epoch,
+                loss = p.loss,
+                validation_f1_weighted = f1,
+                "epoch done"
+            );
         }
     })?;
     trained.save(out)?;
@@ -115,7 +158,11 @@ pub async fn register(g: &Global, r: &Registry, args: RegisterArgs) -> anyhow::R
         let classifier = Classifier::load(&dir)?;
         let rows: Vec<LabeledText> = rows
             .into_iter()
-            .map(|r| LabeledText { designation: r.designation, description: r.description, label: r.prdtypecode })
+            .map(|r| LabeledText {
+                designation: r.designation,
+                description: r.description,
+                label: r.prdtypecode,
+            })
             .collect();
         Ok(classifier.evaluate(&rows)?)
     })
@@ -128,23 +175,39 @@ pub async fn register(g: &Global, r: &Registry, args: RegisterArgs) -> anyhow::R
     };
     let (version, created) = r.register(&args.name, &args.model_dir, &req).await?;
     let decision = if args.promote {
-        Some(r.apply_policy(&args.name, version.version, &Policy::default(), &g.actor()).await?)
+        Some(
+            r.apply_policy(&args.name, version.version, &Policy::default(), &g.actor())
+                .await?,
+        )
     } else {
         None
     };
     let version = r.version(&args.name, version.version).await?;
-    let report = serde_json::json!({ "version": version, "created": created, "decision": decision });
+    let report =
+        serde_json::json!({ "version": version, "created": created, "decision": decision });
     emit(g.json, &report, |_| {
         let mut s = format!(
             "{} v{} {} (holdout f1_weighted {:.4}, stage {})",
             version.name,
             version.version,
-            if created { "registered" } else { "already registered: same artifact" },
+            if created {
+                "registered"
+            } else {
+                "already registered: same artifact"
+            },
             metrics.f1_weighted,
             version.stage.as_str()
         );
         if let Some(d) = &decision {
-            s.push_str(&format!("\npolicy: {} — {}", if d.promote { "promoted" } else { "not promoted" }, d.reason));
+            s.push_str(&format!(
+                "\npolicy: {} — {}",
+                if d.promote {
+                    "promoted"
+                } else {
+                    "not promoted"
+                },
+                d.reason
+            ));
         }
         s
     })
@@ -152,13 +215,19 @@ pub async fn register(g: &Global, r: &Registry, args: RegisterArgs) -> anyhow::R
 
 /// What the registry keeps of an evaluation: headline scores, per-class F1, the holdout it ran on.
 pub fn holdout_metrics(m: &model::Metrics, holdout_id: &str) -> serde_json::Value {
-    let per_class: BTreeMap<String, f64> = m.per_class.iter().map(|c| (c.label.to_string(), c.f1)).collect();
+    let per_class: BTreeMap<String, f64> = m
+        .per_class
+        .iter()
+        .map(|c| (c.label.to_string(), c.f1))
+        .collect();
     serde_json::json!({
         "accuracy": m.accuracy, "f1_weighted": m.f1_weighted, "f1_macro": m.f1_macro,
         "holdout_rows": m.count, "holdout_id": holdout_id, "per_class_f1": per_class,
     })
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
     tokio::task::spawn_blocking(f).await?
 }

@@ -23,7 +23,10 @@ pub async fn run(g: &Global, cmd: ModelsCommand) -> anyhow::Result<()> {
                 if vs.is_empty() {
                     return "no registered model versions".into();
                 }
-                let mut s = format!("{:<20} {:>4}  {:<10} {:>11}  {:<20} {}", "name", "ver", "stage", "f1_weighted", "aliases", "created");
+                let mut s = format!(
+                    "{:<20} {:>4}  {:<10} {:>11}  {:<20} {}",
+                    "name", "ver", "stage", "f1_weighted", "aliases", "created"
+                );
                 for v in vs {
                     let _ = write!(s, "\n{}", version_line(v));
                 }
@@ -32,21 +35,38 @@ pub async fn run(g: &Global, cmd: ModelsCommand) -> anyhow::Result<()> {
         }
         ModelsCommand::Show { name, version } => {
             let v = r.version(&name, version).await?;
-            emit(g.json, &v, |v| serde_json::to_string_pretty(v).unwrap_or_default())
+            emit(g.json, &v, |v| {
+                serde_json::to_string_pretty(v).unwrap_or_default()
+            })
         }
-        ModelsCommand::Promote { name, version, stage, reason } => {
+        ModelsCommand::Promote {
+            name,
+            version,
+            stage,
+            reason,
+        } => {
             let stage: Stage = stage.parse()?;
             let v = r.transition(&name, version, stage, &actor, &reason).await?;
-            emit(g.json, &v, |v| format!("{} v{} is now {}", v.name, v.version, v.stage.as_str()))
+            emit(g.json, &v, |v| {
+                format!("{} v{} is now {}", v.name, v.version, v.stage.as_str())
+            })
         }
         ModelsCommand::Rollback { name, reason } => {
             let v = r.rollback(&name, &actor, &reason).await?;
-            emit(g.json, &v, |v| format!("rolled back: {} v{} is Production again", v.name, v.version))
+            emit(g.json, &v, |v| {
+                format!("rolled back: {} v{} is Production again", v.name, v.version)
+            })
         }
-        ModelsCommand::Alias { name, alias, version } => {
+        ModelsCommand::Alias {
+            name,
+            alias,
+            version,
+        } => {
             r.set_alias(&name, &alias, version, &actor).await?;
             let v = r.version(&name, version).await?;
-            emit(g.json, &v, |v| format!("{}@{alias} → v{}", v.name, v.version))
+            emit(g.json, &v, |v| {
+                format!("{}@{alias} → v{}", v.name, v.version)
+            })
         }
     }
 }
@@ -66,7 +86,11 @@ pub async fn runs(g: &Global, cmd: RunsCommand) -> anyhow::Result<()> {
                         run.experiment,
                         run.status,
                         run.dataset_version.as_deref().unwrap_or("-"),
-                        run.metrics.get("f1_weighted").and_then(|v| v.as_f64()).map(|f| format!("{f:.4}")).unwrap_or("-".into()),
+                        run.metrics
+                            .get("f1_weighted")
+                            .and_then(|v| v.as_f64())
+                            .map(|f| format!("{f:.4}"))
+                            .unwrap_or("-".into()),
                         run.started_at.format("%Y-%m-%d %H:%M:%S")
                     );
                 }
@@ -75,7 +99,9 @@ pub async fn runs(g: &Global, cmd: RunsCommand) -> anyhow::Result<()> {
         }
         RunsCommand::Show { id } => {
             let run = r.run(&id).await?;
-            emit(g.json, &run, |r| serde_json::to_string_pretty(r).unwrap_or_default())
+            emit(g.json, &run, |r| {
+                serde_json::to_string_pretty(r).unwrap_or_default()
+            })
         }
     }
 }
@@ -86,7 +112,9 @@ fn version_line(v: &ModelVersion) -> String {
         v.name,
         v.version,
         v.stage.as_str(),
-        v.f1_weighted().map(|f| format!("{f:.4}")).unwrap_or_else(|| "-".into()),
+        v.f1_weighted()
+            .map(|f| format!("{f:.4}"))
+            .unwrap_or_else(|| "-".into()),
         v.aliases.join(","),
         v.created_at.format("%Y-%m-%d %H:%M:%S")
     )

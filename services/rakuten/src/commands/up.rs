@@ -73,17 +73,31 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         )
         .await?;
     let dataset = store
-        .build_dataset(&artifacts, &DatasetOptions { actor: actor.clone(), ..Default::default() })
+        .build_dataset(
+            &artifacts,
+            &DatasetOptions {
+                actor: actor.clone(),
+                ..Default::default()
+            },
+        )
         .await?;
     let registry = registry::Registry::new(store.clone(), artifacts.clone());
     let name = registry::DEFAULT_MODEL_NAME;
     let training = if args.no_train || registry.production(name).await?.is_some() {
         None
     } else {
-        tracing::info!(dataset = dataset.id(), "no Production model: training the first one");
+        tracing::info!(
+            dataset = dataset.id(),
+            "no Production model: training the first one"
+        );
         let model_type = model::ModelType::DEFAULT;
         let policy = registry::Policy::default();
-        Some(crate::pipeline::train_and_register(&store, &registry, &dataset, model_type, name, &policy, &actor).await?)
+        Some(
+            crate::pipeline::train_and_register(
+                &store, &registry, &dataset, model_type, name, &policy, &actor,
+            )
+            .await?,
+        )
     };
     let report = UpReport {
         database_url: redact(&g.database_url),
@@ -119,7 +133,10 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
             ));
         }
         match &r.production {
-            Some(p) => s.push_str(&format!("\nProduction model: {} v{} ({})", p.name, p.version, p.artifact_uri)),
+            Some(p) => s.push_str(&format!(
+                "\nProduction model: {} v{} ({})",
+                p.name, p.version, p.artifact_uri
+            )),
             None => s.push_str("\nno Production model yet"),
         }
         s

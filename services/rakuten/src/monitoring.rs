@@ -1,0 +1,208 @@
+//! Drift checks on the inference log against the training data: the step the DailyDrift workflow will run
+//! (issue 7). Columns: text length, word count, has description, the designation text, and prediction drift
+//! (predicted class against the training label distribution). The report goes to the artifact store as
+//! `drift_metrics.json` and a self-contained HTML page, and is recorded in the database.
+
+use chrono::{DateTime, Utc};
+use data::inference::DriftReportRecord;
+use data::{ArtifactStore, Store};
+use drift::{Column, DriftOptions, DriftReport, Frame};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde::Serialize;
+
+/// Reference rows are sampled down to this many (seeded), which keeps a check well under a second.
+pub const MAX_REFERENCE_ROWS: usize = 20_000;
+
+#[derive(Debug, Serialize)]
+pub struct DriftCheck {
+    pub record: DriftReportRecord,
+    /// `None` when the window held no inferences: nothing to compare, no retraining.
+    pub report: Option<serde_json::Value>,
+    pub retrain: bool,
+    pub mean_confidence: Option<f64>,
+}
+
+pub async fn drift_check(
+    store: &Store,
+    artifacts: &ArtifactStore,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    share_threshold: f64,
+    actor: &str,
+) -> anyhow::Result<DriftCheck> {
+    let current = store.inference_log(since, until).await?;
+    let mut reference = store.training_texts().await?;
+    if reference.is_empty() {
+        return Err(data::DataError::NothingLoaded.into());
+    }
+    reference.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(42));
+    reference.truncate(MAX_REFERENCE_ROWS);
+    let id = format!(
+        "drift-{}-{}",
+        until.format("%Y%m%dT%H%M%S"),
+        uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .get(..8)
+            .unwrap_or("")
+    );
+    let prefix = format!("drift/{id}");
+
+    let (report, html) = if current.is_empty() {
+        let json = serde_json::json!({
+            "dataset_drift": false, "drift_share": share_threshold, "number_of_columns": 0,
+            "number_of_drifted_columns": 0, "share_of_drifted_columns": 0.0, "columns": [],
+            "note": format!("no inferences between {since} and {until}: nothing to compare"),
+        });
+        let html = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Drift report {id}</title></head><body>\
+             <h1>Drift report</h1><p>No inferences between {since} and {until}: nothing to compare, no retraining.</p></body></html>"
+        );
+        (json, html)
+    } else {
+        let (reference_frame, current_frame) = frames(&reference, &current)?;
+        let options = DriftOptions::with_drift_share(share_threshold);
+        let r = tokio::task::spawn_blocking(move || {
+            DriftReport::compute(&reference_frame, &current_frame, &options)
+        })
+        .await??;
+        let html = r.to_html(&format!(
+            "Drift report {id}: {} inferences since {since}",
+            current.len()
+        ));
+        (r.to_json(), html)
+    };
+    let json_bytes = serde_json::to_vec_pretty(&report)?;
+    let json_key = format!("{prefix}/drift_metrics.json");
+    let html_key = format!("{prefix}/report.html");
+    let json_sha256 = artifacts.put(&json_key, json_bytes).await?;
+    let html_sha256 = artifacts.put(&html_key, html.into_bytes()).await?;
+    let f = |k: &str| report.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let record = DriftReportRecord {
+        id,
+        at: Utc::now(),
+        window_start: since,
+        window_end: until,
+        reference_rows: reference.len() as i64,
+        current_rows: current.len() as i64,
+        dataset_drift: report
+            .get("dataset_drift")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        share_drifted: f("share_of_drifted_columns"),
+        share_threshold,
+        drifted_columns: f("number_of_drifted_columns") as i64,
+        columns: f("number_of_columns") as i64,
+        json_key,
+        html_key,
+        json_sha256,
+        html_sha256,
+        actor: actor.to_string(),
+    };
+    store.record_drift_report(&record).await?;
+    let mean_confidence = (!current.is_empty())
+        .then(|| current.iter().map(|r| r.confidence).sum::<f64>() / current.len() as f64);
+    Ok(DriftCheck {
+        retrain: record.dataset_drift,
+        report: (!current.is_empty()).then_some(report),
+        record,
+        mean_confidence,
+    })
+}
+
+fn frames(
+    reference: &[(String, String, i64)],
+    current: &[data::inference::InferenceRecord],
+) -> Result<(Frame, Frame), drift::DriftError> {
+    let words =
+        |d: &str, s: &str| (d.split_whitespace().count() + s.split_whitespace().count()) as f64;
+    let chars = |d: &str, s: &str| (d.chars().count() + s.chars().count()) as f64;
+    let flag = |b: bool| Some(if b { "yes" } else { "no" }.to_string());
+    let reference_frame = Frame::new()
+        .with(
+            "text_len_chars",
+            Column::Numerical(reference.iter().map(|r| chars(&r.0, &r.1)).collect()),
+        )?
+        .with(
+            "word_count",
+            Column::Numerical(reference.iter().map(|r| words(&r.0, &r.1)).collect()),
+        )?
+        .with(
+            "has_description",
+            Column::Categorical(
+                reference
+                    .iter()
+                    .map(|r| flag(!r.1.trim().is_empty()))
+                    .collect(),
+            ),
+        )?
+        .with(
+            "prdtypecode",
+            Column::Categorical(reference.iter().map(|r| Some(r.2.to_string())).collect()),
+        )?
+        .with(
+            "designation",
+            Column::Text(reference.iter().map(|r| Some(r.0.clone())).collect()),
+        )?;
+    let current_frame = Frame::new()
+        .with(
+            "text_len_chars",
+            Column::Numerical(current.iter().map(|r| r.text_len_chars as f64).collect()),
+        )?
+        .with(
+            "word_count",
+            Column::Numerical(current.iter().map(|r| r.word_count as f64).collect()),
+        )?
+        .with(
+            "has_description",
+            Column::Categorical(current.iter().map(|r| flag(r.has_description)).collect()),
+        )?
+        .with(
+            "prdtypecode",
+            Column::Categorical(
+                current
+                    .iter()
+                    .map(|r| Some(r.predicted_class.to_string()))
+                    .collect(),
+            ),
+        )?
+        .with(
+            "designation",
+            Column::Text(
+                current
+                    .iter()
+                    .map(|r| Some(r.designation.clone()))
+                    .collect(),
+            ),
+        )?;
+    Ok((reference_frame, current_frame))
+}
+
+/// `90s`, `30m`, `24h`, `7d` → a duration.
+pub fn parse_duration(s: &str) -> Option<chrono::Duration> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok()?;
+    match unit {
+        "s" => Some(chrono::Duration::seconds(n)),
+        "m" => Some(chrono::Duration::minutes(n)),
+        "h" => Some(chrono::Duration::hours(n)),
+        "d" => Some(chrono::Duration::days(n)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations() {
+        assert_eq!(
+            super::parse_duration("24h"),
+            Some(chrono::Duration::hours(24))
+        );
+        assert_eq!(super::parse_duration("7d"), Some(chrono::Duration::days(7)));
+        assert_eq!(super::parse_duration("h"), None);
+        assert_eq!(super::parse_duration("5w"), None);
+    }
+}

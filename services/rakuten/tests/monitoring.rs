@@ -1,0 +1,115 @@
+//! Drift checks on the inference log: none, undrifted and drifted windows, on SQLite and PostgreSQL.
+
+#[path = "../../../activities/data/tests/common/mod.rs"]
+mod common;
+
+use chrono::{Duration, Utc};
+use data::inference::InferenceRecord;
+use data::{LoadRequest, SourceFiles};
+use rakuten::monitoring::drift_check;
+
+async fn seeded(db: &common::TestDb) {
+    db.store
+        .import(
+            &SourceFiles::Merged(common::sample_csv()),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    db.store
+        .load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test")
+        .await
+        .unwrap();
+}
+
+fn record(i: usize, designation: &str, description: &str, class: i64) -> InferenceRecord {
+    let at = Utc::now() - Duration::minutes(5);
+    InferenceRecord::new(
+        format!("p-{i}"),
+        at,
+        ("m", "1"),
+        designation,
+        description,
+        None,
+        class,
+        0.9,
+        0.1,
+    )
+}
+
+on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
+    seeded(db).await;
+    let artifacts = db.artifacts();
+    let until = Utc::now();
+    let since = until - Duration::hours(1);
+
+    // No inferences: a report that says so, no retraining.
+    let empty = drift_check(&db.store, &artifacts, since, until, 0.3, "test")
+        .await
+        .unwrap();
+    assert_eq!(empty.record.current_rows, 0);
+    assert!(!empty.retrain);
+    assert!(empty.report.is_none());
+
+    // Inferences drawn from the training rows themselves: no dataset drift.
+    // (A random sample: rows in productid order differ from the rest — older products, fewer descriptions.)
+    let mut training = db.store.training_texts().await.unwrap();
+    use rand::seq::SliceRandom;
+    training.shuffle(&mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(7));
+    let same: Vec<_> = training
+        .iter()
+        .take(600)
+        .enumerate()
+        .map(|(i, (d, s, c))| record(i, d, s, *c))
+        .collect();
+    assert_eq!(db.store.append_inference_log(&same).await.unwrap(), 600);
+    assert_eq!(
+        db.store.append_inference_log(&same).await.unwrap(),
+        0,
+        "prediction ids are logged once"
+    );
+    let calm = drift_check(&db.store, &artifacts, since, until, 0.3, "test")
+        .await
+        .unwrap();
+    assert_eq!(calm.record.current_rows, 600);
+    assert!(!calm.retrain, "{:?}", calm.report);
+
+    // Then a flood of one kind of long product with descriptions, all predicted as one class.
+    let flood: Vec<_> = (0..900)
+        .map(|i| {
+            record(
+                10_000 + i,
+                &format!("Piscine tubulaire ronde {i} cm bleu"),
+                &"<p>Filtre à cartouche, bâche, échelle.</p> ".repeat(8),
+                2583,
+            )
+        })
+        .collect();
+    db.store.append_inference_log(&flood).await.unwrap();
+    let storm = drift_check(&db.store, &artifacts, since, until, 0.3, "test")
+        .await
+        .unwrap();
+    assert!(storm.retrain, "{:?}", storm.report);
+    let report = storm.report.as_ref().unwrap();
+    assert!(report["share_of_drifted_columns"].as_f64().unwrap() > 0.3);
+    let json = artifacts
+        .get_verified(&storm.record.json_key, &storm.record.json_sha256)
+        .await
+        .unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(parsed["dataset_drift"], true);
+    let html = artifacts
+        .get_verified(&storm.record.html_key, &storm.record.html_sha256)
+        .await
+        .unwrap();
+    let html = String::from_utf8(html.to_vec()).unwrap();
+    // Self-contained: inline SVG, nothing loaded from anywhere (the SVG namespace URI is a name, not a fetch).
+    assert!(html.contains("<svg"));
+    for external in ["<script", "<link", "src=\"http", "url(http", "@import"] {
+        assert!(!html.contains(external), "the report loads {external}");
+    }
+
+    let reports = db.store.drift_reports(10).await.unwrap();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(reports.iter().filter(|r| r.dataset_drift).count(), 1);
+});
