@@ -186,3 +186,178 @@ fn the_real_sample_on_postgres() {
         ])
         .output();
 }
+
+fn sample() -> String {
+    let shared = std::env::var("RAKUTEN_SHARED_DIR")
+        .unwrap_or_else(|_| format!("{}/../../../shared", env!("CARGO_MANIFEST_DIR")));
+    format!("{shared}/data/rakuten_sample.csv")
+}
+
+#[test]
+fn model_train_eval_predict_then_register_promote_rollback() {
+    let env = Env::sqlite();
+    let sample = sample();
+    let m1 = env.path("m1");
+    let t = env.json(&[
+        "model",
+        "train",
+        "--data",
+        &sample,
+        "--out",
+        &m1,
+        "--model-type",
+        "tfidf_logreg",
+    ]);
+    assert_eq!(t["model_type"], "tfidf_logreg");
+    assert!(t["f1_weighted"].as_f64().unwrap() > 0.5, "{t}");
+    for f in [
+        "model.safetensors",
+        "config.json",
+        "metrics.json",
+        "confusion_matrix.png",
+    ] {
+        assert!(Path::new(&m1).join(f).exists(), "{f}");
+    }
+    let e = env.json(&["model", "eval", "--model", &m1, "--data", &sample]);
+    for k in ["accuracy", "f1_weighted", "f1_macro", "per_class"] {
+        assert!(e.get(k).is_some(), "eval prints {k}");
+    }
+    assert_eq!(e["per_class"].as_array().unwrap().len(), 27);
+    let p = env.json(&[
+        "model",
+        "predict",
+        "--model",
+        &m1,
+        "--designation",
+        "Console Nintendo Switch",
+        "--description",
+        "neuve",
+    ]);
+    let probs = p["probabilities"].as_object().unwrap();
+    assert_eq!(probs.len(), 5);
+    assert!(probs.contains_key(&p["predicted_class"].to_string()));
+
+    // Bad input: unknown label in eval data, a corrupt artifact, an empty designation.
+    let odd = env.path("odd.csv");
+    std::fs::write(
+        &odd,
+        "designation,description,productid,imageid,prdtypecode\nLivre,,1,2,99999\n",
+    )
+    .unwrap();
+    let out = env.run(&["model", "eval", "--model", &m1, "--data", &odd]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("99999"));
+    let out = env.run(&["model", "predict", "--model", &m1, "--designation", "  "]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // The registry: scored on the fixed holdout of the imported pool.
+    env.json(&["data", "import", "--csv", &sample]);
+    let r1 = env.json(&["models", "register", "--model-dir", &m1, "--promote"]);
+    assert_eq!(r1["created"], true);
+    assert_eq!(r1["version"]["version"], 1);
+    let holdout_f1 = r1["version"]["metrics"]["f1_weighted"].as_f64().unwrap();
+    assert_eq!(r1["decision"]["promote"], holdout_f1 >= 0.75);
+    assert_eq!(
+        env.json(&["models", "register", "--model-dir", &m1])["created"],
+        false,
+        "idempotent"
+    );
+
+    env.json(&["models", "promote", "rakuten_classifier", "1"]);
+    let m2 = env.path("m2");
+    env.json(&[
+        "model",
+        "train",
+        "--data",
+        &sample,
+        "--out",
+        &m2,
+        "--model-type",
+        "tfidf_logreg",
+        "--seed",
+        "7",
+    ]);
+    let r2 = env.json(&["models", "register", "--model-dir", &m2]);
+    assert_eq!(r2["version"]["version"], 2);
+    env.json(&[
+        "models",
+        "promote",
+        "rakuten_classifier",
+        "2",
+        "--stage",
+        "production",
+    ]);
+    let list = env.json(&["models", "list"]);
+    let stages: Vec<(i64, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_i64().unwrap(),
+                v["stage"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        vec![(2, "Production".into()), (1, "Archived".into())]
+    );
+    let back = env.json(&["models", "rollback", "rakuten_classifier"]);
+    assert_eq!(back["version"], 1);
+    assert_eq!(back["stage"], "Production");
+    let out = env.run(&["models", "rollback", "rakuten_classifier"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing earlier to roll back to"
+    );
+    let out = env.run(&["models", "promote", "rakuten_classifier", "9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("version 9 not found"));
+
+    let runs = env.json(&["runs", "list"]);
+    assert!(
+        runs.as_array().unwrap().is_empty(),
+        "offline training records no run"
+    );
+}
+
+#[test]
+fn drift_test_prints_the_fixture_result() {
+    let env = Env::sqlite();
+    let shared = std::env::var("RAKUTEN_SHARED_DIR")
+        .unwrap_or_else(|_| format!("{}/../../../shared", env!("CARGO_MANIFEST_DIR")));
+    let path = format!("{shared}/fixtures/drift/small_clear_drift_full_log.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let out = env.json(&["drift", "test", "--fixture", &path]);
+    for (column, expected) in fixture["expected"].as_object().unwrap() {
+        assert_eq!(
+            out["columns"][column]["drift_detected"], expected["drift_detected"],
+            "{column}"
+        );
+        assert_eq!(
+            out["columns"][column]["stattest_name"], expected["stattest_name"],
+            "{column}"
+        );
+    }
+    let bad = env.path("bad.json");
+    std::fs::write(&bad, "{\"columns\": 3}").unwrap();
+    let out = env.run(&["drift", "test", "--fixture", &bad]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.json"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A drift check with nothing loaded says what to do.
+    let out = env.run(&["drift", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rakuten data load"));
+}
