@@ -43,34 +43,16 @@ pub async fn train_and_register(
         })
         .await?;
 
-    let to_rows = |rows: Vec<data::DatasetRow>| -> Vec<LabeledText> {
-        rows.into_iter()
-            .map(|r| LabeledText {
-                designation: r.designation,
-                description: r.description,
-                label: r.prdtypecode,
-            })
-            .collect()
-    };
-    let train = to_rows(read_split(&registry.artifacts, &dataset.manifest, "train").await?);
+    let train = labeled(read_split(&registry.artifacts, &dataset.manifest, "train").await?);
     let validation =
-        to_rows(read_split(&registry.artifacts, &dataset.manifest, "validation").await?);
+        labeled(read_split(&registry.artifacts, &dataset.manifest, "validation").await?);
     let (holdout_id, holdout) = store.holdout().await?;
-    let holdout = to_rows(holdout);
+    let holdout = labeled(holdout);
 
     let dir = tempfile::tempdir()?;
     let out = dir.path().to_path_buf();
     let (report, metrics) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let trained = model::train(&train, &validation, &cfg, |p| {
-            if let Some(f1) = p.validation_f1_weighted {
-                tracing::info!(
-                    epoch = p.epoch,
-                    loss = p.loss,
-                    validation_f1_weighted = f1,
-                    "epoch done"
-                );
-            }
-        })?;
+        let trained = model::train(&train, &validation, &cfg, log_epoch)?;
         trained.save(&out)?;
         let metrics = trained.classifier.evaluate(&holdout)?;
         Ok((trained.report, metrics))
@@ -118,4 +100,28 @@ pub async fn train_and_register(
         decision,
         train_seconds: report.train_seconds,
     })
+}
+
+/// The training progress callback: one log line per finished epoch.
+pub fn log_epoch(p: &model::Progress) {
+    if let Some(f1) = p.validation_f1_weighted {
+        tracing::info!(
+            epoch = p.epoch,
+            loss = p.loss,
+            validation_f1_weighted = f1,
+            refit = p.refit,
+            "epoch done"
+        );
+    }
+}
+
+/// Dataset rows as the model reads them.
+pub fn labeled(rows: Vec<data::DatasetRow>) -> Vec<LabeledText> {
+    rows.into_iter()
+        .map(|r| LabeledText {
+            designation: r.designation,
+            description: r.description,
+            label: r.prdtypecode,
+        })
+        .collect()
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use model::{Classifier, LabeledText, ModelType, TrainConfig};
+use model::{Classifier, ModelType, TrainConfig};
 use registry::{Policy, RegisterRequest, Registry};
 use serde::Serialize;
 
@@ -124,16 +124,7 @@ fn train_files(
         seed,
         ..TrainConfig::for_model(model_type)
     };
-    let trained = model::train(&train, &validation, &cfg, |p| {
-        if let Some(f1) = p.validation_f1_weighted {
-            tracing::info!(
-                epoch = p.epoch,
-                loss = p.loss,
-                validation_f1_weighted = f1,
-                "epoch done"
-            );
-        }
-    })?;
+    let trained = model::train(&train, &validation, &cfg, crate::pipeline::log_epoch)?;
     trained.save(out)?;
     let r = &trained.report;
     Ok(TrainOut {
@@ -156,15 +147,7 @@ pub async fn register(g: &Global, r: &Registry, args: RegisterArgs) -> anyhow::R
     let dir = args.model_dir.clone();
     let metrics = blocking(move || {
         let classifier = Classifier::load(&dir)?;
-        let rows: Vec<LabeledText> = rows
-            .into_iter()
-            .map(|r| LabeledText {
-                designation: r.designation,
-                description: r.description,
-                label: r.prdtypecode,
-            })
-            .collect();
-        Ok(classifier.evaluate(&rows)?)
+        Ok(classifier.evaluate(&crate::pipeline::labeled(rows))?)
     })
     .await?;
     let req = RegisterRequest {
