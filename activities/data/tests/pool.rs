@@ -319,3 +319,40 @@ on_both_backends!(
         ));
     }
 );
+
+on_both_backends!(
+    generated_challenge_files_import,
+    async |db: &common::TestDb| {
+        let rows = data::generate::generate(3000, 11);
+        let (x_train, y_train) =
+            data::generate::write_challenge_files(&db.dir.path().join("gen"), &rows).unwrap();
+        let report = db
+            .store
+            .import(&SourceFiles::Challenge { x_train, y_train }, &opts())
+            .await
+            .unwrap();
+        assert_eq!(report.total_rows, 3000);
+        // Every generated row round-trips through the CSV into the database unchanged.
+        let stored: Vec<(i64, String, String, i64)> = {
+            let (_, mut holdout) = db.store.holdout().await.unwrap();
+            holdout.sort_by_key(|r| r.productid);
+            holdout
+                .into_iter()
+                .map(|r| (r.productid, r.designation, r.description, r.prdtypecode))
+                .collect()
+        };
+        assert_eq!(stored.len() as i64, report.holdout_rows);
+        for (pid, designation, description, code) in stored {
+            let g = rows
+                .iter()
+                .find(|r| r.productid == pid)
+                .expect("a generated row");
+            assert_eq!(
+                (&g.designation, &g.description, g.prdtypecode),
+                (&designation, &description, code)
+            );
+        }
+        let status = db.store.status().await.unwrap();
+        assert_eq!(status.import.unwrap().kind, "challenge");
+    }
+);

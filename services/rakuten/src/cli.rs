@@ -181,6 +181,9 @@ pub enum DriftCommand {
         /// Share of drifted columns above which the dataset drifts (and retraining is due)
         #[arg(long, default_value_t = drift::RETRAIN_DRIFT_SHARE)]
         threshold: f64,
+        /// Also write the result as Prometheus gauges to this file (node_exporter textfile collector format)
+        #[arg(long)]
+        metrics_file: Option<PathBuf>,
     },
     /// Stored drift reports, newest first
     Reports {

@@ -4,12 +4,14 @@
 //! - [`commands`]: one module per command group; each returns a serialisable report.
 //! - [`output`]: `--json` prints one JSON document on stdout; otherwise a short human summary.
 //! - [`logging`]: tracing to stderr.
+//! - [`metrics`]: Prometheus text for what this binary publishes (drift gauges).
 //! - [`monitoring`]: drift checks of the inference log against the training data.
 //! - [`pipeline`]: dataset version → trained, scored, registered, policy-checked model version.
 
 pub mod cli;
 pub mod commands;
 pub mod logging;
+pub mod metrics;
 pub mod monitoring;
 pub mod output;
 pub mod pipeline;

@@ -109,7 +109,81 @@ on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
         assert!(!html.contains(external), "the report loads {external}");
     }
 
+    // The same result as Prometheus gauges: every sample line parses, the per-column gauges name each column.
+    let text = rakuten::metrics::drift_prometheus_text(&storm);
+    check_prometheus_text(&text);
+    assert!(
+        text.contains("rakuten_dataset_drift_detected 1\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("rakuten_drift_column_detected{"))
+            .count(),
+        5
+    );
+    assert!(
+        text.contains(
+            "rakuten_drift_column_score{column=\"designation\",stattest=\"abs_text_content_drift\"}"
+        ),
+        "{text}"
+    );
+
     let reports = db.store.drift_reports(10).await.unwrap();
     assert_eq!(reports.len(), 3);
     assert_eq!(reports.iter().filter(|r| r.dataset_drift).count(), 1);
 });
+
+/// Prometheus text exposition format: HELP/TYPE comments, then `name{labels} value` samples of declared metrics.
+/// `promtool check metrics` runs too when it is installed.
+fn check_prometheus_text(text: &str) {
+    let mut declared = std::collections::HashSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert!(["gauge", "counter", "histogram"].contains(&kind), "{line}");
+            declared.insert(name.to_string());
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        let name = series.split('{').next().unwrap();
+        assert!(declared.contains(name), "undeclared metric {name}");
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{name}"
+        );
+        if let Some(labels) = series.strip_prefix(name) {
+            assert!(
+                labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')),
+                "{line}"
+            );
+        }
+        assert!(
+            value.parse::<f64>().is_ok() || ["NaN", "+Inf", "-Inf"].contains(&value),
+            "{line}"
+        );
+    }
+    if let Ok(out) = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(text.as_bytes())?;
+            child.wait_with_output()
+        })
+    {
+        assert!(
+            out.status.success(),
+            "promtool: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

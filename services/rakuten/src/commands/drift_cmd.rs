@@ -14,7 +14,11 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
                 serde_json::to_string_pretty(r).unwrap_or_default()
             })
         }
-        DriftCommand::Check { since, threshold } => {
+        DriftCommand::Check {
+            since,
+            threshold,
+            metrics_file,
+        } => {
             let window = parse_duration(&since).ok_or_else(|| {
                 UsageError(format!(
                     "--since {since:?}: expected a duration like 90s, 30m, 24h or 7d"
@@ -35,6 +39,12 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
                 &g.actor(),
             )
             .await?;
+            if let Some(path) = metrics_file {
+                // Write then rename, so a collector never reads half a file.
+                let tmp = path.with_extension("prom.tmp");
+                std::fs::write(&tmp, crate::metrics::drift_prometheus_text(&check))?;
+                std::fs::rename(&tmp, &path)?;
+            }
             emit(g.json, &check, |c| {
                 let r = &c.record;
                 if r.current_rows == 0 {
