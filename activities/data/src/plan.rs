@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 pub type Placement = Option<i64>;
 
 /// Defaults of the import.
-pub const DEFAULT_HOLDOUT_FRACTION: f64 = 0.15;
+pub const DEFAULT_HOLDOUT_FRACTION: f64 = contracts::HOLDOUT_FRACTION;
 pub const DEFAULT_SEED: u64 = 42;
 
 /// Sets a stratified holdout aside and orders the rest for loading.

@@ -21,7 +21,7 @@ pub use policy::{Decision, Policy, Scored};
 pub use versions::{ModelVersion, RegisterRequest, Stage};
 
 /// Default registered model name.
-pub const DEFAULT_MODEL_NAME: &str = "rakuten_classifier";
+pub const DEFAULT_MODEL_NAME: &str = contracts::MODEL_NAME;
 
 /// The registry over the project's database and artifact store.
 #[derive(Clone, Debug)]

@@ -179,7 +179,7 @@ pub enum DriftCommand {
         #[arg(long, default_value = "24h")]
         since: String,
         /// Share of drifted columns above which the dataset drifts (and retraining is due)
-        #[arg(long, default_value_t = drift::RETRAIN_DRIFT_SHARE)]
+        #[arg(long, default_value_t = contracts::RETRAIN_DRIFT_SHARE)]
         threshold: f64,
         /// Also write the result as Prometheus gauges to this file (node_exporter textfile collector format)
         #[arg(long)]
@@ -212,7 +212,7 @@ pub struct UpArgs {
     #[arg(long, default_value_t = 84_916)]
     pub seed_rows: usize,
     /// Percent of the pool loaded first
-    #[arg(long, default_value_t = 40.0)]
+    #[arg(long, default_value_t = contracts::INITIAL_LOAD_PERCENT)]
     pub initial_percent: f64,
     /// Do not train a first model when none is in Production
     #[arg(long)]

@@ -196,6 +196,11 @@ pub fn parse_duration(s: &str) -> Option<chrono::Duration> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn one_retrain_threshold() {
+        assert_eq!(drift::RETRAIN_DRIFT_SHARE, contracts::RETRAIN_DRIFT_SHARE);
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(
             super::parse_duration("24h"),
