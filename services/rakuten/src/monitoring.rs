@@ -1,6 +1,7 @@
 //! Drift checks on the inference log against the training data: the step the DailyDrift workflow will run
 //! (issue 7). Columns: text length, word count, has description, the designation text, and prediction drift
-//! (predicted class against the training label distribution). The report goes to the artifact store as
+//! (predicted class against the training label distribution), and — when a Production model is given to score
+//! the reference rows — confidence. The report goes to the artifact store as
 //! `drift_metrics.json` and a self-contained HTML page, and is recorded in the database.
 
 use chrono::{DateTime, Utc};
@@ -29,6 +30,7 @@ pub async fn drift_check(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     share_threshold: f64,
+    scorer: Option<std::sync::Arc<model::Classifier>>,
     actor: &str,
 ) -> anyhow::Result<DriftCheck> {
     let current = store.inference_log(since, until).await?;
@@ -61,7 +63,29 @@ pub async fn drift_check(
         );
         (json, html)
     } else {
-        let (reference_frame, current_frame) = frames(&reference, &current)?;
+        // Confidence needs the model's view of the reference rows: score them with the serving model.
+        let reference_confidence = match scorer {
+            Some(classifier) => {
+                let texts = reference.clone();
+                Some(
+                    tokio::task::spawn_blocking(move || {
+                        let items: Vec<model::ProductText<'_>> = texts
+                            .iter()
+                            .map(|r| model::ProductText {
+                                designation: &r.0,
+                                description: &r.1,
+                            })
+                            .collect();
+                        classifier
+                            .predict_batch(&items, 1)
+                            .map(|ps| ps.iter().map(|p| p.confidence as f64).collect::<Vec<_>>())
+                    })
+                    .await??,
+                )
+            }
+            None => None,
+        };
+        let (reference_frame, current_frame) = frames(&reference, &current, reference_confidence)?;
         let options = DriftOptions::with_drift_share(share_threshold);
         let r = tokio::task::spawn_blocking(move || {
             DriftReport::compute(&reference_frame, &current_frame, &options)
@@ -114,6 +138,7 @@ pub async fn drift_check(
 fn frames(
     reference: &[(String, String, i64)],
     current: &[data::inference::InferenceRecord],
+    reference_confidence: Option<Vec<f64>>,
 ) -> Result<(Frame, Frame), drift::DriftError> {
     let words =
         |d: &str, s: &str| (d.split_whitespace().count() + s.split_whitespace().count()) as f64;
@@ -176,6 +201,14 @@ fn frames(
                     .collect(),
             ),
         )?;
+    let (mut reference_frame, mut current_frame) = (reference_frame, current_frame);
+    if let Some(confidence) = reference_confidence {
+        reference_frame.push("confidence", Column::Numerical(confidence))?;
+        current_frame.push(
+            "confidence",
+            Column::Numerical(current.iter().map(|r| r.confidence).collect()),
+        )?;
+    }
     Ok((reference_frame, current_frame))
 }
 

@@ -125,3 +125,18 @@ pub fn labeled(rows: Vec<data::DatasetRow>) -> Vec<LabeledText> {
         })
         .collect()
 }
+
+/// The Production version of `name`, downloaded (verified) and loaded; `None` when nothing is in Production.
+pub async fn load_production(
+    registry: &Registry,
+    name: &str,
+) -> anyhow::Result<Option<(ModelVersion, model::Classifier)>> {
+    let Some(version) = registry.production(name).await? else {
+        return Ok(None);
+    };
+    let dir = tempfile::tempdir()?;
+    registry.download(&version, dir.path()).await?;
+    let path = dir.path().to_path_buf();
+    let classifier = tokio::task::spawn_blocking(move || model::Classifier::load(&path)).await??;
+    Ok(Some((version, classifier)))
+}

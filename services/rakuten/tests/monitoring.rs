@@ -44,7 +44,7 @@ on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
     let since = until - Duration::hours(1);
 
     // No inferences: a report that says so, no retraining.
-    let empty = drift_check(&db.store, &artifacts, since, until, 0.3, "test")
+    let empty = drift_check(&db.store, &artifacts, since, until, 0.3, None, "test")
         .await
         .unwrap();
     assert_eq!(empty.record.current_rows, 0);
@@ -68,7 +68,7 @@ on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
         0,
         "prediction ids are logged once"
     );
-    let calm = drift_check(&db.store, &artifacts, since, until, 0.3, "test")
+    let calm = drift_check(&db.store, &artifacts, since, until, 0.3, None, "test")
         .await
         .unwrap();
     assert_eq!(calm.record.current_rows, 600);
@@ -86,7 +86,7 @@ on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
         })
         .collect();
     db.store.append_inference_log(&flood).await.unwrap();
-    let storm = drift_check(&db.store, &artifacts, since, until, 0.3, "test")
+    let storm = drift_check(&db.store, &artifacts, since, until, 0.3, None, "test")
         .await
         .unwrap();
     assert!(storm.retrain, "{:?}", storm.report);
@@ -186,4 +186,118 @@ fn check_prometheus_text(text: &str) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confidence_drift_is_judged_by_the_serving_model() {
+    use rand::seq::SliceRandom;
+    let db = common::TestDb::sqlite().await;
+    seeded(&db).await;
+    let artifacts = db.artifacts();
+    let mut training = db.store.training_texts().await.unwrap();
+    let rows: Vec<model::LabeledText> = training
+        .iter()
+        .map(|(d, s, c)| model::LabeledText {
+            designation: d.clone(),
+            description: s.clone(),
+            label: *c,
+        })
+        .collect();
+    let classifier = tokio::task::spawn_blocking(move || {
+        let cfg = model::TrainConfig {
+            max_epochs: 3,
+            ..model::TrainConfig::for_model(model::ModelType::TfidfLogreg)
+        };
+        let (train, validation) = model::stratified_split(&rows, 0.15, 1);
+        model::train(&train, &validation, &cfg, |_| {})
+            .unwrap()
+            .classifier
+    })
+    .await
+    .unwrap();
+    let classifier = std::sync::Arc::new(classifier);
+
+    // Predictions as the service would log them, on rows like the training data: confidence does not drift.
+    training.shuffle(&mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3));
+    let calm: Vec<_> = training
+        .iter()
+        .take(600)
+        .enumerate()
+        .map(|(i, (d, s, _))| {
+            let p = classifier.predict(d, s, 1).unwrap();
+            InferenceRecord::new(
+                format!("c-{i}"),
+                Utc::now() - Duration::minutes(5),
+                ("m", "1"),
+                d,
+                s,
+                None,
+                p.predicted_class,
+                p.confidence as f64,
+                0.1,
+            )
+        })
+        .collect();
+    db.store.append_inference_log(&calm).await.unwrap();
+    let until = Utc::now();
+    let since = until - Duration::hours(1);
+    let check = drift_check(
+        &db.store,
+        &artifacts,
+        since,
+        until,
+        0.3,
+        Some(classifier.clone()),
+        "test",
+    )
+    .await
+    .unwrap();
+    let column = |c: &rakuten::monitoring::DriftCheck, name: &str| {
+        c.report.as_ref().unwrap()["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["column_name"] == name)
+            .cloned()
+    };
+    let confidence = column(&check, "confidence")
+        .expect("a confidence column when a model scores the reference");
+    assert_eq!(confidence["drift_detected"], false, "{confidence}");
+
+    // The same rows logged with collapsed confidence: confidence drifts.
+    let unsure: Vec<_> = calm
+        .iter()
+        .map(|r| InferenceRecord {
+            prediction_id: format!("u-{}", r.prediction_id),
+            confidence: 0.05,
+            ..r.clone()
+        })
+        .collect();
+    let later = Utc::now();
+    let unsure: Vec<_> = unsure
+        .into_iter()
+        .map(|r| InferenceRecord { at: later, ..r })
+        .collect();
+    db.store.append_inference_log(&unsure).await.unwrap();
+    let check = drift_check(
+        &db.store,
+        &artifacts,
+        later,
+        later + Duration::seconds(1),
+        0.3,
+        Some(classifier),
+        "test",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        column(&check, "confidence").unwrap()["drift_detected"],
+        true
+    );
+    // Without a model there is no reference confidence, so no confidence column.
+    let check = drift_check(&db.store, &artifacts, since, until, 0.3, None, "test")
+        .await
+        .unwrap();
+    assert!(column(&check, "confidence").is_none());
+    db.cleanup().await;
 }

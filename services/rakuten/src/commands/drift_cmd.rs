@@ -1,6 +1,6 @@
 //! `rakuten drift …`: tests on a fixture file, checks on the inference log, the list of reports.
 
-use super::{UsageError, open_artifacts, open_store};
+use super::{UsageError, open_store};
 use crate::cli::{DriftCommand, Global};
 use crate::monitoring::{drift_check, parse_duration};
 use crate::output::emit;
@@ -30,12 +30,17 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
                 );
             }
             let until = chrono::Utc::now();
+            let registry = super::models_cmd::registry(g).await?;
+            let scorer = crate::pipeline::load_production(&registry, contracts::MODEL_NAME)
+                .await?
+                .map(|(_, classifier)| std::sync::Arc::new(classifier));
             let check = drift_check(
-                &open_store(g).await?,
-                &open_artifacts(g)?,
+                &registry.store,
+                &registry.artifacts,
                 until - window,
                 until,
                 threshold,
+                scorer,
                 &g.actor(),
             )
             .await?;
