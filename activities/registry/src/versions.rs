@@ -448,6 +448,28 @@ impl Registry {
         Ok(decision)
     }
 
+    /// Versions registered from run `run_id`, newest first.
+    pub async fn versions_of_run(&self, name: &str, run_id: &str) -> Result<Vec<ModelVersion>> {
+        let versions: Vec<i64> = with_pool!(self.store, p => {
+            sqlx::query_scalar("SELECT version FROM model_versions WHERE name = $1 AND run_id = $2 ORDER BY version DESC")
+                .bind(name).bind(run_id).fetch_all(p).await?
+        });
+        let mut out = Vec::with_capacity(versions.len());
+        for v in versions {
+            out.push(self.version(name, v).await?);
+        }
+        Ok(out)
+    }
+
+    /// The last promotion decision recorded for a version.
+    pub async fn last_decision(&self, name: &str, version: i64) -> Result<Option<Decision>> {
+        let numbers: Option<String> = with_pool!(self.store, p => {
+            sqlx::query_scalar("SELECT numbers FROM promotion_decisions WHERE name = $1 AND version = $2 ORDER BY id DESC LIMIT 1")
+                .bind(name).bind(version).fetch_optional(p).await?
+        });
+        Ok(numbers.map(|n| serde_json::from_str(&n)).transpose()?)
+    }
+
     /// Stage transitions of `name`, newest first: (version, from, to, actor, reason, at).
     pub async fn transitions(
         &self,

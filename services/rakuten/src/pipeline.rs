@@ -42,6 +42,46 @@ pub async fn train_and_register(
             actor: actor.to_string(),
         })
         .await?;
+    // Done before (a retried activity, a second `up`): the version registered from this run, and its decision
+    // (made now if the earlier attempt stopped before it). Training again would give the same weights but a
+    // new artifact hash, since metrics.json records the training time.
+    if let Some(version) = registry
+        .versions_of_run(name, &run.id)
+        .await?
+        .into_iter()
+        .next()
+    {
+        let decision = match registry.last_decision(name, version.version).await? {
+            Some(d) => d,
+            None => {
+                registry
+                    .apply_policy(name, version.version, policy, actor)
+                    .await?
+            }
+        };
+        if run.status != "finished" {
+            let artifact = (
+                version.artifact_uri.as_str(),
+                version.artifact_sha256.as_str(),
+            );
+            registry
+                .finish_run(&run.id, "finished", &version.metrics, Some(artifact), actor)
+                .await?;
+        }
+        let version = registry.version(name, version.version).await?;
+        let train_seconds = version
+            .metrics
+            .get("train_seconds")
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        return Ok(TrainOutcome {
+            run_id: run.id,
+            version,
+            created: false,
+            decision,
+            train_seconds,
+        });
+    }
 
     let train = labeled(read_split(&registry.artifacts, &dataset.manifest, "train").await?);
     let validation =
@@ -71,7 +111,8 @@ pub async fn train_and_register(
             )
             .await?;
     }
-    let metrics_json = holdout_metrics(&metrics, &holdout_id);
+    let mut metrics_json = holdout_metrics(&metrics, &holdout_id);
+    metrics_json["train_seconds"] = serde_json::json!(report.train_seconds);
     let req = RegisterRequest {
         run_id: Some(run.id.clone()),
         dataset_version: Some(dataset.id().to_string()),

@@ -140,11 +140,40 @@ fn up_seeds_once_and_is_idempotent() {
     // Synthetic seed files sit beside the SQLite database.
     assert!(Path::new(&env.path("seed/X_train.csv")).exists());
 
+    // The first training is a recorded run with the commit it was built from.
+    let runs = env.json(&["runs", "list"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(runs[0]["status"], "finished");
+    assert_eq!(
+        runs[0]["code_version"].as_str(),
+        option_env!("RAKUTEN_GIT_SHA")
+    );
+    assert_eq!(runs[0]["dataset_version"], id);
+    assert!(
+        runs[0]["steps"]["validation_f1_weighted"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(first["training"]["version"]["version"], 1);
+
     let second = env.json(&["up", "--seed-rows", "2000"]);
     assert_eq!(second["import"], Value::Null, "no second import");
     assert_eq!(second["initial_load"]["status"], "already_applied");
     assert_eq!(second["dataset"]["manifest"]["id"], id);
     assert_eq!(second["dataset"]["reused"], true);
+    // No second training: either a Production model exists, or the run for this dataset is found again.
+    if first["training"]["decision"]["promote"] == true {
+        assert_eq!(second["training"], Value::Null);
+    } else {
+        assert_eq!(second["training"]["created"], false);
+        assert_eq!(second["training"]["version"]["version"], 1);
+        assert_eq!(
+            second["training"]["decision"],
+            first["training"]["decision"]
+        );
+    }
+    assert_eq!(second["production"], first["production"]);
+    assert_eq!(env.json(&["models", "list"]).as_array().unwrap().len(), 1);
 }
 
 #[test]
