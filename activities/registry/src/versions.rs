@@ -297,18 +297,7 @@ impl Registry {
                 return self.version(name, version).await;
             }
             if stage == Stage::Production {
-                let previous: Option<i64> = sqlx::query_scalar(
-                    "SELECT version FROM model_versions WHERE name = $1 AND stage = 'Production'",
-                ).bind(name).fetch_optional(&mut *tx).await?;
-                if let Some(prev) = previous {
-                    set_stage!(tx, name, prev, "Production", "Archived", actor, &format!("replaced by v{version}: {reason}"), now);
-                    sqlx::query("UPDATE production_history SET ended_at = $1 WHERE name = $2 AND ended_at IS NULL")
-                        .bind(now).bind(name).execute(&mut *tx).await?;
-                }
-                set_stage!(tx, name, version, &current, "Production", actor, reason, now);
-                sqlx::query("INSERT INTO production_history (name, version, started_at, rolled_back) VALUES ($1, $2, $3, $4)")
-                    .bind(name).bind(version).bind(now).bind(false).execute(&mut *tx).await?;
-                set_alias!(tx, name, "champion", version, now);
+                promote_locked!(tx, name, version, &current, actor, reason, now);
             } else {
                 set_stage!(tx, name, version, &current, stage.as_str(), actor, reason, now);
                 if current == "Production" {
@@ -402,7 +391,9 @@ impl Registry {
         self.version(name, target).await
     }
 
-    /// Applies the promotion policy to `version`, records the decision, and promotes when it says so.
+    /// Applies the promotion policy to `version` and, when it says so, promotes — in one transaction under
+    /// the model's lock, so the champion it compares with is the one it replaces, and a recorded "promote"
+    /// decision is never left without its promotion.
     pub async fn apply_policy(
         &self,
         name: &str,
@@ -416,21 +407,27 @@ impl Registry {
                 "model {name} v{version} has no f1_weighted in its metrics"
             ))
         })?;
-        let champion = self.production(name).await?;
-        let mut decision = decide(
-            policy,
-            &scored,
-            champion.as_ref().and_then(|c| c.scored()).as_ref(),
-        );
-        if decision.promote
-            && let Err(e) = self.verify_artifact(&candidate).await
-        {
-            decision.promote = false;
-            decision.reason = format!("{}; but refused: {e}", decision.reason);
-        }
+        let artifact_problem = self.verify_artifact(&candidate).await.err();
         let now = Utc::now();
-        with_pool!(self.store, p => {
+        let decision = with_pool!(self.store, p => {
             let mut tx = p.begin().await?;
+            let generation: i64 = sqlx::query_scalar(
+                "UPDATE registered_models SET generation = generation + 1, updated_at = $1 WHERE name = $2 RETURNING generation",
+            )
+            .bind(now).bind(name).fetch_one(&mut *tx).await?;
+            let champion: Option<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT version, metrics, holdout_id FROM model_versions WHERE name = $1 AND stage = 'Production'",
+            )
+            .bind(name).fetch_optional(&mut *tx).await?;
+            let champion = champion.and_then(|(v, metrics, holdout_id)| {
+                let f1 = serde_json::from_str::<serde_json::Value>(&metrics).ok()?.get("f1_weighted")?.as_f64()?;
+                Some(Scored { version: v, f1_weighted: f1, holdout_id })
+            });
+            let mut decision = decide(policy, &scored, champion.as_ref());
+            if decision.promote && let Some(e) = &artifact_problem {
+                decision.promote = false;
+                decision.reason = format!("{}; but refused: {e}", decision.reason);
+            }
             sqlx::query(
                 "INSERT INTO promotion_decisions (name, version, champion_version, promoted, reason, numbers, actor, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -439,11 +436,18 @@ impl Registry {
             .bind(&decision.reason).bind(serde_json::to_string(&decision)?).bind(actor).bind(now)
             .execute(&mut *tx).await?;
             audit!(tx, actor, "promotion_decision", "model_version", format!("{name}/{version}"), &decision)?;
+            if decision.promote {
+                let current: String = sqlx::query_scalar("SELECT stage FROM model_versions WHERE name = $1 AND version = $2")
+                    .bind(name).bind(version).fetch_one(&mut *tx).await?;
+                let reason = decision.reason.clone();
+                promote_locked!(tx, name, version, &current, actor, &reason, now);
+            }
+            notify!(self.store, tx, name, generation);
             tx.commit().await?;
+            decision
         });
         if decision.promote {
-            self.transition(name, version, Stage::Production, actor, &decision.reason)
-                .await?;
+            tracing::info!(name, version, actor, reason = %decision.reason, "promoted by the policy");
         }
         Ok(decision)
     }
@@ -511,6 +515,27 @@ macro_rules! set_stage {
     }};
 }
 use set_stage;
+
+/// Inside a transaction holding the model's lock: archive the current Production version, promote `version`,
+/// open its production period and point `champion` at it.
+macro_rules! promote_locked {
+    ($tx:ident, $name:expr, $version:expr, $current:expr, $actor:expr, $reason:expr, $now:expr) => {{
+        let previous: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM model_versions WHERE name = $1 AND stage = 'Production'")
+                .bind($name).fetch_optional(&mut *$tx).await?;
+        if let Some(prev) = previous {
+            let why = format!("replaced by v{}: {}", $version, $reason);
+            set_stage!($tx, $name, prev, "Production", "Archived", $actor, &why, $now);
+            sqlx::query("UPDATE production_history SET ended_at = $1 WHERE name = $2 AND ended_at IS NULL")
+                .bind($now).bind($name).execute(&mut *$tx).await?;
+        }
+        set_stage!($tx, $name, $version, $current, "Production", $actor, $reason, $now);
+        sqlx::query("INSERT INTO production_history (name, version, started_at, rolled_back) VALUES ($1, $2, $3, $4)")
+            .bind($name).bind($version).bind($now).bind(false).execute(&mut *$tx).await?;
+        set_alias!($tx, $name, "champion", $version, $now);
+    }};
+}
+use promote_locked;
 
 macro_rules! set_alias {
     ($tx:ident, $name:expr, $alias:expr, $version:expr, $now:expr) => {

@@ -297,3 +297,51 @@ on_both_backends!(watchers_see_promotions, async |db: &common::TestDb| {
     assert!(g > before);
     promote.await.unwrap();
 });
+
+on_both_backends!(
+    concurrent_policies_keep_the_better_model,
+    async |db: &common::TestDb| {
+        // Judged one after the other under the model's lock: whatever the order, the stronger model ends in
+        // Production and the weaker one is either rejected or replaced.
+        let r = registry(db);
+        let (weak, _) = r
+            .register(NAME, &model_dir(db.dir.path(), "weak"), &req(0.80))
+            .await
+            .unwrap();
+        let (strong, _) = r
+            .register(NAME, &model_dir(db.dir.path(), "strong"), &req(0.90))
+            .await
+            .unwrap();
+        let (a, b) = (r.clone(), r.clone());
+        let (da, db_) = tokio::join!(
+            tokio::spawn(async move {
+                a.apply_policy(NAME, weak.version, &Policy::default(), "race")
+                    .await
+            }),
+            tokio::spawn(async move {
+                b.apply_policy(NAME, strong.version, &Policy::default(), "race")
+                    .await
+            }),
+        );
+        let (da, db_) = (da.unwrap().unwrap(), db_.unwrap().unwrap());
+        assert!(
+            db_.promote,
+            "the stronger model is promoted whatever the order: {}",
+            db_.reason
+        );
+        assert_eq!(r.production(NAME).await.unwrap().unwrap().version, 2);
+        // A recorded "promote" always comes with its promotion.
+        let promoted = db
+            .store
+            .count("SELECT COUNT(*) FROM promotion_decisions WHERE promoted")
+            .await
+            .unwrap();
+        let to_production = db
+            .store
+            .count("SELECT COUNT(*) FROM stage_transitions WHERE to_stage = 'Production'")
+            .await
+            .unwrap();
+        assert_eq!(promoted, to_production);
+        assert_eq!(promoted, if da.promote { 2 } else { 1 });
+    }
+);
