@@ -70,7 +70,8 @@ impl DataError {
                 | DataError::PoolConflict { .. }
                 | DataError::NothingLoaded
                 | DataError::UnsupportedDatabase(_)
-        )
+        ) || matches!(self, DataError::Io { source, .. }
+                if matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied))
     }
 }
 

@@ -82,9 +82,17 @@ impl Store {
         let import_id = with_pool!(self, p => {
             let mut tx = p.begin().await?;
             // Lock out a concurrent import: the first writer of pool_state wins, the other sees its rows.
-            let existing: Option<(i64, String)> =
-                sqlx::query_as("SELECT id, checksum FROM imports ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?;
-            if let Some((id, existing_sum)) = existing {
+            let existing: Option<(i64, String, f64, i64)> =
+                sqlx::query_as("SELECT id, checksum, holdout_fraction, seed FROM imports ORDER BY id LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((id, existing_sum, fraction, seed)) = existing {
+                if existing_sum == sum && ((fraction - options.holdout_fraction).abs() > 1e-12 || seed != options.seed as i64) {
+                    return Err(DataError::InvalidArgument(format!(
+                        "these rows were imported as import #{id} with holdout fraction {fraction} and seed {seed}; \
+                         the holdout is fixed: import again only with the same options"
+                    )));
+                }
                 if existing_sum == sum {
                     let (total, pool, held): (i64, i64, i64) = sqlx::query_as(
                         "SELECT total_rows, pool_rows, holdout_rows FROM imports WHERE id = $1",

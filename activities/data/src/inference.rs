@@ -45,7 +45,13 @@ impl InferenceRecord {
         let text_len_chars = (designation.chars().count() + description.chars().count()) as i64;
         let word_count = (designation.split_whitespace().count()
             + description.split_whitespace().count()) as i64;
-        let cut = |s: &str| s.chars().take(MAX_LOGGED_CHARS).collect::<String>();
+        // NUL is valid UTF-8 but PostgreSQL text refuses it: one such input would lose its whole batch.
+        let cut = |s: &str| {
+            s.chars()
+                .filter(|&c| c != '\0')
+                .take(MAX_LOGGED_CHARS)
+                .collect::<String>()
+        };
         InferenceRecord {
             prediction_id,
             at,

@@ -35,6 +35,8 @@ pub enum LoadStatus {
     AlreadyApplied,
     /// Every pool row is already loaded; nothing was loaded and no batch recorded.
     PoolExhausted,
+    /// An initial load whose share is already loaded; nothing was loaded and no batch recorded.
+    TargetReached,
 }
 
 /// One load batch, as the audit trail records it.
@@ -138,6 +140,14 @@ impl Store {
                     .await?;
             if let Some(row) = existing {
                 tx.rollback().await?;
+                // The same name asking for something else is a mistake, not a retry.
+                if row.2 != kind || (row.3 - percent).abs() > 1e-9 {
+                    return Err(DataError::InvalidArgument(format!(
+                        "batch {name:?} was applied as a {} load of {}%; this asks for a {kind} load of {percent}%: \
+                         use another batch name",
+                        row.2, row.3
+                    )));
+                }
                 return Ok(LoadOutcome {
                     status: LoadStatus::AlreadyApplied,
                     batch: Some(batch_from_row(row)),
@@ -152,8 +162,9 @@ impl Store {
             };
             if target <= loaded {
                 tx.rollback().await?;
+                let status = if loaded >= pool_rows { LoadStatus::PoolExhausted } else { LoadStatus::TargetReached };
                 return Ok(LoadOutcome {
-                    status: LoadStatus::PoolExhausted,
+                    status,
                     batch: None,
                     loaded_rows: loaded,
                     pool_rows,

@@ -356,3 +356,54 @@ on_both_backends!(
         assert_eq!(status.import.unwrap().kind, "challenge");
     }
 );
+
+on_both_backends!(
+    reused_names_and_options_are_checked,
+    async |db: &common::TestDb| {
+        import_sample(db).await;
+        let store = &db.store;
+        store
+            .load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test")
+            .await
+            .unwrap();
+        // The same name for another request is refused, not silently taken as a retry.
+        let err = store
+            .load(&LoadRequest::Initial { percent: 50.0 }, "initial", "test")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::InvalidArgument(_)), "{err}");
+        assert!(err.to_string().contains("another batch name"), "{err}");
+        // An initial load below what is loaded loads nothing and says so (not "pool exhausted").
+        let out = store
+            .load(
+                &LoadRequest::Initial { percent: 30.0 },
+                "initial-30",
+                "test",
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.status, LoadStatus::TargetReached);
+        assert!(out.batch.is_none());
+        // The same rows imported again with another holdout would silently keep the old one: refused.
+        let other = ImportOptions { seed: 7, ..opts() };
+        let err = store
+            .import(&SourceFiles::Merged(common::sample_csv()), &other)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::InvalidArgument(_)), "{err}");
+        // A NUL in logged text is dropped, not fatal to the batch on PostgreSQL.
+        let rec = data::inference::InferenceRecord::new(
+            "nul".into(),
+            chrono::Utc::now(),
+            ("m", "1"),
+            "a\0b",
+            "",
+            None,
+            10,
+            0.5,
+            1.0,
+        );
+        assert_eq!(rec.designation, "ab");
+        assert_eq!(store.append_inference_log(&[rec]).await.unwrap(), 1);
+    }
+);

@@ -36,6 +36,12 @@ impl RegistryError {
             | RegistryError::BadArtifact { .. }
             | RegistryError::NothingToRollBack(_) => true,
             RegistryError::Data(d) => d.is_bad_input(),
+            RegistryError::Io { source, .. } => {
+                matches!(
+                    source.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+                )
+            }
             _ => false,
         }
     }

@@ -64,8 +64,15 @@ impl Watcher {
             }
             match &mut self.listener {
                 Some(l) => {
-                    // A notification for any model wakes us; the generation check above filters.
-                    let _ = tokio::time::timeout(self.poll, l.recv()).await;
+                    // A notification for any model wakes us; the generation check above filters. A broken
+                    // listener must not spin: on error, wait the poll interval (sqlx reconnects on the next recv).
+                    match tokio::time::timeout(self.poll, l.recv()).await {
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "change listener failed; polling");
+                            tokio::time::sleep(self.poll).await;
+                        }
+                        Ok(Ok(_)) | Err(_) => {}
+                    }
                 }
                 None => tokio::time::sleep(self.poll).await,
             }

@@ -9,7 +9,8 @@ use crate::error::{RegistryError, Result};
 
 #[derive(Clone, Debug, Default)]
 pub struct NewRun {
-    /// A stable id makes `start_run` idempotent (a retried activity finds its run); `None` → a fresh UUID.
+    /// A stable id makes `start_run` idempotent (a retried activity finds its run, and a failed run is running
+    /// again); `None` → a fresh UUID.
     pub run_id: Option<String>,
     pub experiment: String,
     pub params: serde_json::Value,
@@ -72,7 +73,7 @@ impl Registry {
             let n = sqlx::query(
                 "INSERT INTO runs (id, experiment_id, status, params, metrics, dataset_version, dataset_sha256, code_version, \
                  actor, started_at) SELECT $1, id, 'running', $2, '{}', $3, $4, $5, $6, $7 FROM experiments WHERE name = $8 \
-                 ON CONFLICT (id) DO NOTHING",
+                 ON CONFLICT (id) DO UPDATE SET status = 'running', ended_at = NULL WHERE runs.status = 'failed'",
             )
             .bind(&id).bind(serde_json::to_string(&new.params)?).bind(&new.dataset_version).bind(&new.dataset_sha256)
             .bind(&new.code_version).bind(&new.actor).bind(now).bind(&new.experiment)

@@ -329,6 +329,11 @@ impl Registry {
         actor: &str,
     ) -> Result<()> {
         check_name(alias)?;
+        if alias == "champion" {
+            return Err(RegistryError::InvalidArgument(
+                "the champion alias follows the Production version: promote instead".into(),
+            ));
+        }
         self.version(name, version).await?;
         let now = Utc::now();
         with_pool!(self.store, p => {

@@ -345,3 +345,36 @@ on_both_backends!(
         assert_eq!(promoted, if da.promote { 2 } else { 1 });
     }
 );
+
+on_both_backends!(
+    a_failed_run_runs_again_when_retried,
+    async |db: &common::TestDb| {
+        let r = registry(db);
+        let new = NewRun {
+            run_id: Some("train-x".into()),
+            experiment: "e".into(),
+            actor: "t".into(),
+            ..Default::default()
+        };
+        r.start_run(&new).await.unwrap();
+        let failed = r
+            .finish_run(
+                "train-x",
+                "failed",
+                &serde_json::json!({ "error": "boom" }),
+                None,
+                "t",
+            )
+            .await
+            .unwrap();
+        assert_eq!(failed.status, "failed");
+        let again = r.start_run(&new).await.unwrap();
+        assert_eq!(again.status, "running");
+        assert!(again.ended_at.is_none());
+        r.finish_run("train-x", "finished", &serde_json::json!({}), None, "t")
+            .await
+            .unwrap();
+        // A finished run stays finished when started again.
+        assert_eq!(r.start_run(&new).await.unwrap().status, "finished");
+    }
+);

@@ -20,10 +20,10 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// sqlite://PATH or postgres://USER@HOST:PORT/DB
-    #[arg(long, global = true, env = "RAKUTEN_DATABASE_URL", default_value = data::store::DEFAULT_DATABASE_URL)]
+    #[arg(long, global = true, env = "RAKUTEN_DATABASE_URL", hide_env_values = true, default_value = data::store::DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Artifact store: a folder, file:///abs/path or s3://bucket/prefix (AWS_* variables configure S3)
-    #[arg(long, global = true, env = "RAKUTEN_ARTIFACTS", default_value = data::artifacts::DEFAULT_ARTIFACTS)]
+    #[arg(long, global = true, env = "RAKUTEN_ARTIFACTS", hide_env_values = true, default_value = data::artifacts::DEFAULT_ARTIFACTS)]
     pub artifacts: String,
     /// Print one JSON document on stdout (logs stay on stderr)
     #[arg(long, global = true)]
@@ -121,7 +121,7 @@ pub struct RegisterArgs {
 #[derive(Debug, Subcommand)]
 pub enum RunsCommand {
     List {
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
         limit: i64,
     },
     Show {
@@ -187,7 +187,7 @@ pub enum DriftCommand {
     },
     /// Stored drift reports, newest first
     Reports {
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..))]
         limit: i64,
     },
 }
@@ -235,7 +235,7 @@ pub enum DataCommand {
     Generate(GenerateArgs),
     /// The audit log, newest first
     Audit {
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
         limit: i64,
     },
 }

@@ -40,6 +40,9 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     {
         return 2;
     }
+    if e.downcast_ref::<drift::DriftError>().is_some() {
+        return 2; // a fixture file or a column the caller gave
+    }
     if e.downcast_ref::<commands::UsageError>().is_some() {
         return 2;
     }

@@ -40,14 +40,11 @@ pub async fn drift_check(
     }
     reference.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(42));
     reference.truncate(MAX_REFERENCE_ROWS);
+    // Named by its window: a retried check of the same window writes the same report, recorded once.
     let id = format!(
         "drift-{}-{}",
-        until.format("%Y%m%dT%H%M%S"),
-        uuid::Uuid::new_v4()
-            .simple()
-            .to_string()
-            .get(..8)
-            .unwrap_or("")
+        since.format("%Y%m%dT%H%M%S"),
+        until.format("%Y%m%dT%H%M%S")
     );
     let prefix = format!("drift/{id}");
 
@@ -212,16 +209,16 @@ fn frames(
     Ok((reference_frame, current_frame))
 }
 
-/// `90s`, `30m`, `24h`, `7d` → a duration.
+/// `90s`, `30m`, `24h`, `7d` → a duration; `None` for anything else, including values too large to represent.
 pub fn parse_duration(s: &str) -> Option<chrono::Duration> {
     let s = s.trim();
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
     let n: i64 = n.parse().ok()?;
     match unit {
-        "s" => Some(chrono::Duration::seconds(n)),
-        "m" => Some(chrono::Duration::minutes(n)),
-        "h" => Some(chrono::Duration::hours(n)),
-        "d" => Some(chrono::Duration::days(n)),
+        "s" => chrono::Duration::try_seconds(n),
+        "m" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n),
         _ => None,
     }
 }
@@ -242,5 +239,6 @@ mod tests {
         assert_eq!(super::parse_duration("7d"), Some(chrono::Duration::days(7)));
         assert_eq!(super::parse_duration("h"), None);
         assert_eq!(super::parse_duration("5w"), None);
+        assert_eq!(super::parse_duration("99999999999999999d"), None);
     }
 }

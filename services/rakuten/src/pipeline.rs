@@ -91,13 +91,29 @@ pub async fn train_and_register(
 
     let dir = tempfile::tempdir()?;
     let out = dir.path().to_path_buf();
-    let (report, metrics) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let trained = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let trained = model::train(&train, &validation, &cfg, log_epoch)?;
         trained.save(&out)?;
         let metrics = trained.classifier.evaluate(&holdout)?;
         Ok((trained.report, metrics))
     })
-    .await??;
+    .await
+    .map_err(anyhow::Error::from)
+    .and_then(|r| r);
+    let (report, metrics) = match trained {
+        Ok(t) => t,
+        Err(e) => {
+            // The run says how it ended; the error still goes up (a retry starts the same run again).
+            let failure = serde_json::json!({ "error": format!("{e:#}") });
+            if let Err(record) = registry
+                .finish_run(&run.id, "failed", &failure, None, actor)
+                .await
+            {
+                tracing::warn!(error = %record, run = %run.id, "could not record the failed run");
+            }
+            return Err(e);
+        }
+    };
     for e in &report.history {
         registry
             .log_metric(&run.id, "train_loss", e.epoch as i64, e.train_loss as f64)

@@ -127,6 +127,17 @@ fn bad_input_exits_2_naming_file_and_line_and_imports_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown strategy"));
     let out = env.run(&["data", "import"]);
     assert_eq!(out.status.code(), Some(2), "clap usage error");
+    let out = env.run(&["data", "import", "--csv", "/nonexistent/file.csv"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a missing input file is the caller's mistake"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.csv"));
+    let out = env.run(&["data", "audit", "--limit", "-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.run(&["drift", "check", "--since", "99999999999999999d"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
@@ -181,6 +192,11 @@ fn the_real_sample_on_postgres() {
     let base = std::env::var("RAKUTEN_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let dbname = format!("cli_{}", std::process::id());
+    // A database left by an earlier failed run with the same pid is dropped first.
+    let drop = format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)");
+    let _ = Command::new("psql")
+        .args([base.as_str(), "-qc", &drop])
+        .output();
     let admin = Command::new("psql")
         .args([base.as_str(), "-qc", &format!("CREATE DATABASE {dbname}")])
         .output()
@@ -378,7 +394,7 @@ fn drift_test_prints_the_fixture_result() {
     let bad = env.path("bad.json");
     std::fs::write(&bad, "{\"columns\": 3}").unwrap();
     let out = env.run(&["drift", "test", "--fixture", &bad]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("bad.json"),
         "{}",

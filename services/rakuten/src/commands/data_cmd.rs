@@ -151,6 +151,10 @@ async fn load(g: &Global, args: LoadArgs) -> anyhow::Result<()> {
             b.rows,
             o.percent_loaded
         ),
+        (LoadStatus::TargetReached, _) => format!(
+            "{:.1}% of the pool is already loaded ({} rows); nothing to load",
+            o.percent_loaded, o.loaded_rows
+        ),
         _ => format!(
             "the pool is fully loaded ({} rows, 100%); nothing to load",
             o.loaded_rows

@@ -30,6 +30,11 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
                 );
             }
             let until = chrono::Utc::now();
+            let since = until.checked_sub_signed(window).ok_or_else(|| {
+                UsageError(format!(
+                    "--since {since:?} reaches before any representable time"
+                ))
+            })?;
             let registry = super::models_cmd::registry(g).await?;
             let scorer = crate::pipeline::load_production(&registry, contracts::MODEL_NAME)
                 .await?
@@ -37,7 +42,7 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
             let check = drift_check(
                 &registry.store,
                 &registry.artifacts,
-                until - window,
+                since,
                 until,
                 threshold,
                 scorer,
