@@ -66,12 +66,9 @@ impl Watcher {
                 Some(l) => {
                     // A notification for any model wakes us; the generation check above filters. A broken
                     // listener must not spin: on error, wait the poll interval (sqlx reconnects on the next recv).
-                    match tokio::time::timeout(self.poll, l.recv()).await {
-                        Ok(Err(e)) => {
-                            tracing::warn!(error = %e, "change listener failed; polling");
-                            tokio::time::sleep(self.poll).await;
-                        }
-                        Ok(Ok(_)) | Err(_) => {}
+                    if let Ok(Err(e)) = tokio::time::timeout(self.poll, l.recv()).await {
+                        tracing::warn!(error = %e, "change listener failed; polling");
+                        tokio::time::sleep(self.poll).await;
                     }
                 }
                 None => tokio::time::sleep(self.poll).await,
