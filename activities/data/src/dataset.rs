@@ -2,16 +2,8 @@
 //! train side resampled by a strategy, written as Parquet with the fixed holdout, versioned by content.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
 
-use arrow::array::{Array, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
 use rand::SeedableRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::artifacts::ArtifactStore;
+pub use crate::columnar::{from_parquet, to_parquet};
 use crate::error::{DataError, Result};
 use crate::store::{Store, audit, with_pool};
 
@@ -142,24 +135,10 @@ impl Store {
         if options.cap == Some(0) {
             return Err(DataError::InvalidArgument("cap must be at least 1".into()));
         }
-        let loaded = self
-            .dataset_rows(
-                "SELECT p.productid, p.designation, p.description, l.prdtypecode \
-             FROM products p JOIN labels l ON l.productid = p.productid ORDER BY p.productid",
-            )
-            .await?;
+        let (loaded, holdout, last_batch) = self.dataset_snapshot().await?;
         if loaded.is_empty() {
             return Err(DataError::NothingLoaded);
         }
-        let holdout = self
-            .dataset_rows(
-                "SELECT productid, designation, description, prdtypecode \
-             FROM source_rows WHERE is_holdout ORDER BY productid",
-            )
-            .await?;
-        let last_batch: Option<String> = with_pool!(self, p => {
-            sqlx::query_scalar("SELECT name FROM load_batches ORDER BY id DESC LIMIT 1").fetch_optional(p).await?
-        });
 
         let id = version_id(&loaded, &holdout, options);
         if let Some(existing) = self.dataset_version(&id).await? {
@@ -307,6 +286,48 @@ impl Store {
             h.update(r.prdtypecode.to_le_bytes());
         }
         Ok((format!("ho-{}", &hex::encode(h.finalize())[..16]), rows))
+    }
+
+    /// Loaded rows, holdout rows and the last batch's name, read in one snapshot: a load committing meanwhile
+    /// cannot make the manifest name a batch whose rows it lacks.
+    async fn dataset_snapshot(&self) -> Result<(Vec<DatasetRow>, Vec<DatasetRow>, Option<String>)> {
+        type Row = (i64, String, String, i64);
+        let to_rows = |rows: Vec<Row>| -> Vec<DatasetRow> {
+            rows.into_iter()
+                .map(
+                    |(productid, designation, description, prdtypecode)| DatasetRow {
+                        productid,
+                        designation,
+                        description,
+                        prdtypecode,
+                    },
+                )
+                .collect()
+        };
+        let (loaded, holdout, last): (Vec<Row>, Vec<Row>, Option<String>) = with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            if self.backend() == "postgres" {
+                // SQLite (WAL) keeps one snapshot per read transaction already.
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+            }
+            let loaded = sqlx::query_as(
+                "SELECT p.productid, p.designation, p.description, l.prdtypecode \
+                 FROM products p JOIN labels l ON l.productid = p.productid ORDER BY p.productid",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let holdout = sqlx::query_as(
+                "SELECT productid, designation, description, prdtypecode FROM source_rows WHERE is_holdout ORDER BY productid",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let last = sqlx::query_scalar("SELECT name FROM load_batches ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            (loaded, holdout, last)
+        });
+        Ok((to_rows(loaded), to_rows(holdout), last))
     }
 
     async fn dataset_rows(&self, sql: &str) -> Result<Vec<DatasetRow>> {
@@ -474,85 +495,6 @@ fn distribution(rows: &[DatasetRow]) -> BTreeMap<i64, usize> {
     d
 }
 
-fn schema() -> Arc<Schema> {
-    Arc::new(Schema::new(vec![
-        Field::new("productid", DataType::Int64, false),
-        Field::new("designation", DataType::Utf8, false),
-        Field::new("description", DataType::Utf8, false),
-        Field::new("prdtypecode", DataType::Int64, false),
-    ]))
-}
-
-pub fn to_parquet(rows: &[DatasetRow]) -> Result<Vec<u8>> {
-    let batch = RecordBatch::try_new(
-        schema(),
-        vec![
-            Arc::new(Int64Array::from_iter_values(
-                rows.iter().map(|r| r.productid),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                rows.iter().map(|r| r.designation.as_str()),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                rows.iter().map(|r| r.description.as_str()),
-            )),
-            Arc::new(Int64Array::from_iter_values(
-                rows.iter().map(|r| r.prdtypecode),
-            )),
-        ],
-    )?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
-    let mut out = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut out, schema(), Some(props))?;
-    writer.write(&batch)?;
-    writer.close()?;
-    Ok(out)
-}
-
-pub fn from_parquet(bytes: Bytes) -> Result<Vec<DatasetRow>> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()?;
-    let mut rows = Vec::new();
-    for batch in reader {
-        let batch = batch?;
-        let col = |name: &str| {
-            batch.column_by_name(name).ok_or_else(|| {
-                DataError::InvalidArgument(format!("parquet file has no column {name}"))
-            })
-        };
-        let ints = |name: &str| -> Result<Int64Array> {
-            col(name)?
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .cloned()
-                .ok_or_else(|| DataError::InvalidArgument(format!("column {name} is not Int64")))
-        };
-        let strs = |name: &str| -> Result<StringArray> {
-            col(name)?
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .cloned()
-                .ok_or_else(|| DataError::InvalidArgument(format!("column {name} is not Utf8")))
-        };
-        let (pid, des, desc, code) = (
-            ints("productid")?,
-            strs("designation")?,
-            strs("description")?,
-            ints("prdtypecode")?,
-        );
-        for i in 0..batch.num_rows() {
-            rows.push(DatasetRow {
-                productid: pid.value(i),
-                designation: des.value(i).to_string(),
-                description: desc.value(i).to_string(),
-                prdtypecode: code.value(i),
-            });
-        }
-    }
-    Ok(rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,20 +567,6 @@ mod tests {
         assert_eq!(d, BTreeMap::from([(1, 50), (2, 30)]));
         let d = distribution(&resample(rows, Strategy::Undersample, Some(20), &mut rng));
         assert_eq!(d, BTreeMap::from([(1, 20), (2, 10)]));
-    }
-
-    #[test]
-    fn parquet_round_trip_is_exact_and_deterministic() {
-        let rows = vec![
-            row(1, "é\"x\n", 10),
-            DatasetRow {
-                description: "<p>a</p>".into(),
-                ..row(2, "b", 40)
-            },
-        ];
-        let a = to_parquet(&rows).unwrap();
-        assert_eq!(a, to_parquet(&rows).unwrap());
-        assert_eq!(from_parquet(Bytes::from(a)).unwrap(), rows);
     }
 
     #[test]

@@ -7,11 +7,13 @@
 //! - [`load`]: incremental loads, idempotent by batch name, audited.
 //! - [`status`]: the current state (rows loaded, percent, per-class counts).
 //! - [`dataset`]: versioned, balanced datasets as Parquet in the artifact store.
+//! - [`columnar`]: the dataset rows' Parquet encoding.
 //! - [`generate`]: the synthetic generator of challenge-format files.
 //! - [`inference`]: the inference log (batched writes, windows for drift) and drift report records.
 //! - [`artifacts`]: the artifact store (local folder or S3) with sha256 checks.
 
 pub mod artifacts;
+pub mod columnar;
 pub mod dataset;
 pub mod error;
 pub mod generate;

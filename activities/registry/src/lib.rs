@@ -12,6 +12,7 @@ pub mod error;
 pub mod notify;
 pub mod policy;
 pub mod runs;
+mod sql;
 pub mod versions;
 
 use data::{ArtifactStore, Store};
