@@ -22,6 +22,15 @@ pub const WEEKLY_INGEST_CRON: &str = "0 0 * * 1";
 pub const DAILY_DRIFT_SCHEDULE_ID: &str = "daily-drift";
 pub const DAILY_DRIFT_CRON: &str = "0 9 * * *";
 
+/// Name of the first load batch.
+pub const INITIAL_BATCH_NAME: &str = "initial";
+
+/// Name of a weekly load batch: the idempotency key of a week's load (a retried or repeated run of the same ISO
+/// week loads nothing the second time).
+pub fn weekly_batch_name(iso_year: i32, iso_week: u32) -> String {
+    format!("week-{iso_year}-W{iso_week:02}")
+}
+
 /// Business id of a weekly ingest: one per ISO week, so a repeated run of the same week is the same workflow.
 pub fn weekly_ingest_workflow_id(iso_year: i32, iso_week: u32) -> String {
     format!("weekly-ingest-{iso_year}-W{iso_week:02}")

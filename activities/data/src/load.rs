@@ -21,10 +21,10 @@ pub enum LoadRequest {
 /// same week loads nothing the second time.
 pub fn weekly_batch_name(at: DateTime<Utc>) -> String {
     let w = at.iso_week();
-    format!("week-{}-W{:02}", w.year(), w.week())
+    contracts::weekly_batch_name(w.year(), w.week())
 }
 
-pub const INITIAL_BATCH_NAME: &str = "initial";
+pub use contracts::INITIAL_BATCH_NAME;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
