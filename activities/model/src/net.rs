@@ -311,6 +311,27 @@ impl Net {
             .broadcast_add(self.vars[3].as_tensor())?)
     }
 
+    /// Adds the current weights to `sum` in place, reading Candle's buffers without copying them out (one
+    /// allocation and copy of the embedding less per training step).
+    pub(crate) fn add_weights_to(&self, sum: &mut Weights) -> Result<(), ModelError> {
+        for (var, sum) in self.vars.iter().zip(&mut sum.tensors) {
+            let (storage, layout) = var.as_tensor().storage_and_layout();
+            let slice = match (&*storage, layout.contiguous_offsets()) {
+                (candle_core::Storage::Cpu(cpu), Some((start, end))) => {
+                    &cpu.as_slice::<f32>()?[start..end]
+                }
+                _ => {
+                    drop(storage);
+                    let data = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+                    sum.iter_mut().zip(&data).for_each(|(s, v)| *s += v);
+                    continue;
+                }
+            };
+            sum.iter_mut().zip(slice).for_each(|(s, v)| *s += v);
+        }
+        Ok(())
+    }
+
     pub(crate) fn snapshot(&self) -> Result<Weights, ModelError> {
         let tensors = self
             .vars

@@ -325,12 +325,9 @@ fn run_epoch(
         optimizer.step(&grads)?;
         loss_sum += loss;
         if cfg.average_weights {
-            let now = net.snapshot()?;
             match &mut sum {
-                None => sum = Some(now),
-                Some(s) => s.tensors.iter_mut().zip(&now.tensors).for_each(|(s, n)| {
-                    s.iter_mut().zip(n).for_each(|(s, n)| *s += n);
-                }),
+                None => sum = Some(net.snapshot()?),
+                Some(s) => net.add_weights_to(s)?,
             }
         }
         progress(&Progress {
