@@ -4,6 +4,7 @@
 //! cargo run --release -p model --example bench -- --data SAMPLE.csv --split-dir DIR [--write-split-only]
 //!     [--set key=value ...]   (TrainConfig fields, applied to every model type)
 //!     [--only MODEL_TYPE] [--save DIR]   (one model type; save each artifact under DIR/<model type>)
+//!     [--split-seed N]   (seed of the 80/20 split when it is written; 42 unless told)
 //! ```
 //! DIR/train.csv and DIR/test.csv are written once (80/20, seed 42) and reused, so other tools score the same rows.
 
@@ -27,6 +28,7 @@ fn main() -> anyhow::Result<()> {
     let mut split_only = false;
     let mut only: Option<ModelType> = None;
     let mut save: Option<PathBuf> = None;
+    let mut split_seed = 42u64;
     let mut overrides = serde_json::Map::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -34,6 +36,7 @@ fn main() -> anyhow::Result<()> {
             "--data" => data = args.next().map(PathBuf::from),
             "--split-dir" => split_dir = args.next().map(PathBuf::from),
             "--write-split-only" => split_only = true,
+            "--split-seed" => split_seed = args.next().context("--split-seed N")?.parse()?,
             "--save" => save = args.next().map(PathBuf::from),
             "--only" => only = Some(args.next().context("--only TYPE")?.parse()?),
             "--set" => {
@@ -50,7 +53,7 @@ fn main() -> anyhow::Result<()> {
     let (train_path, test_path) = (split_dir.join("train.csv"), split_dir.join("test.csv"));
     if !train_path.exists() || !test_path.exists() {
         let rows = read_merged_csv(&data.context("--data CSV is required to write the split")?)?;
-        let (train, test) = stratified_split(&rows, 0.2, 42);
+        let (train, test) = stratified_split(&rows, 0.2, split_seed);
         std::fs::create_dir_all(&split_dir)?;
         write_merged_csv(&train_path, &train)?;
         write_merged_csv(&test_path, &test)?;

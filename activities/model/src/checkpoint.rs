@@ -52,7 +52,16 @@ impl Checkpoint {
         }
     }
 
-    pub fn record(&mut self, epoch: usize, train_loss: f32, f1: f64, weights: Weights) {
+    /// `scored` are the weights `f1` was measured with (the epoch's average, if averaging), `weights` those
+    /// training continues from.
+    pub fn record(
+        &mut self,
+        epoch: usize,
+        train_loss: f32,
+        f1: f64,
+        weights: Weights,
+        scored: Weights,
+    ) {
         self.history.push(EpochRecord {
             epoch,
             train_loss,
@@ -61,7 +70,7 @@ impl Checkpoint {
         if f1 > self.best_f1 {
             self.best_f1 = f1;
             self.best_epoch = epoch;
-            self.best_weights = weights.clone();
+            self.best_weights = scored;
             self.epochs_since_best = 0;
         } else {
             self.epochs_since_best += 1;

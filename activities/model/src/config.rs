@@ -59,6 +59,19 @@ impl FromStr for ModelType {
     }
 }
 
+/// The training loss over the class scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// Softmax cross-entropy (multinomial logistic regression).
+    #[default]
+    CrossEntropy,
+    /// One-vs-rest squared hinge `Σₖ max(0, 1 − yₖ·sₖ)²`, `yₖ = ±1`, as scikit-learn's `LinearSVC`.
+    SquaredHinge,
+    /// Crammer–Singer multiclass hinge `max(0, 1 + maxₖ≠y sₖ − s_y)`.
+    MulticlassHinge,
+}
+
 /// Everything that decides a training run. Same config, same rows → same weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -89,6 +102,12 @@ pub struct TrainConfig {
     pub batch_size: usize,
     pub learning_rate: f64,
     pub weight_decay: f64,
+    /// Old configs without it trained with cross-entropy.
+    #[serde(default)]
+    pub loss: Loss,
+    /// Scores and keeps the mean of the weights after every step of an epoch rather than the last ones.
+    #[serde(default)]
+    pub average_weights: bool,
     /// Epochs without a better validation weighted F1 before stopping.
     pub patience: usize,
     /// After early stopping, retrains from scratch on training + validation rows for the chosen number of
@@ -123,6 +142,8 @@ impl TrainConfig {
             batch_size: 256,
             learning_rate: 0.02,
             weight_decay: 1.0,
+            loss: Loss::CrossEntropy,
+            average_weights: false,
             patience: 3,
             refit: true,
             class_weighting: true,
@@ -135,7 +156,15 @@ impl TrainConfig {
                 title_words: false,
                 ..base
             },
-            ModelType::NgramLogreg => base,
+            // Half the batch, the epoch's mean weights and a larger step (bench/model_bench.sh, fixed split and
+            // three other split seeds): weighted F1 0.7688 → 0.7778 on the bench's split, +0.0036 to +0.0042 on
+            // the others. See CHANGELOG for every figure.
+            ModelType::NgramLogreg => Self {
+                batch_size: 128,
+                average_weights: true,
+                learning_rate: 0.03,
+                ..base
+            },
         }
     }
 

@@ -51,7 +51,7 @@ pub mod subword;
 pub mod train;
 
 pub use classifier::{Classifier, Prediction, ProductText, evaluate};
-pub use config::{ModelConfig, ModelType, TrainConfig};
+pub use config::{Loss, ModelConfig, ModelType, TrainConfig};
 pub use data::{LabeledText, read_merged_csv, stratified_split, write_merged_csv};
 pub use error::ModelError;
 pub use metrics::{ClassMetrics, Metrics};

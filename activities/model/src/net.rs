@@ -13,6 +13,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Loss;
 use crate::error::ModelError;
 use crate::features::SparseVec;
 
@@ -107,6 +108,47 @@ pub(crate) fn weighted_cross_entropy(
     Ok((picked * weights)?
         .sum_all()?
         .affine(-1.0 / f64::from(total.max(f32::MIN_POSITIVE)), 0.0)?)
+}
+
+/// The weighted mean of a per-row loss: `Σ wᵢ · lossᵢ / Σ wᵢ`.
+pub(crate) fn weighted_loss(
+    loss: Loss,
+    logits: &Tensor,
+    targets: &[u32],
+    sample_weights: &[f32],
+) -> Result<Tensor, ModelError> {
+    if loss == Loss::CrossEntropy {
+        return weighted_cross_entropy(logits, targets, sample_weights);
+    }
+    let device = logits.device();
+    let (rows, classes) = logits.dims2()?;
+    let total: f32 = sample_weights.iter().sum();
+    let weights = Tensor::from_slice(sample_weights, rows, device)?;
+    let per_row = match loss {
+        Loss::SquaredHinge => {
+            // yₖ = +1 for the target class, −1 elsewhere.
+            let mut signs = vec![-1f32; rows * classes];
+            for (r, &t) in targets.iter().enumerate() {
+                signs[r * classes + t as usize] = 1.0;
+            }
+            let signs = Tensor::from_vec(signs, (rows, classes), device)?;
+            (logits * signs)?.affine(-1.0, 1.0)?.relu()?.sqr()?.sum(1)?
+        }
+        _ => {
+            // 1 − 1[k = y] + sₖ − s_y, maximised over k (k = y gives 0, the hinge's floor).
+            let mut offsets = vec![1f32; rows * classes];
+            for (r, &t) in targets.iter().enumerate() {
+                offsets[r * classes + t as usize] = 0.0;
+            }
+            let offsets = Tensor::from_vec(offsets, (rows, classes), device)?;
+            let ids = Tensor::from_slice(targets, (rows, 1), device)?;
+            let target_score = logits.gather(&ids, 1)?;
+            (logits + offsets)?.broadcast_sub(&target_score)?.max(1)?
+        }
+    };
+    Ok((per_row * weights)?
+        .sum_all()?
+        .affine(1.0 / f64::from(total.max(f32::MIN_POSITIVE)), 0.0)?)
 }
 
 /// A mini-batch in the flat layout the all-Candle forward pass wants (the tests' reference).
@@ -209,9 +251,10 @@ impl Net {
         self.head(&pooled)
     }
 
-    /// Weighted cross-entropy of a batch and the gradients of every variable, the bag's computed sparsely.
+    /// The weighted loss of a batch and the gradients of every variable, the bag's computed sparsely.
     pub(crate) fn loss_and_grads(
         &self,
+        loss: Loss,
         rows: &[&SparseVec],
         targets: &[u32],
         sample_weights: &[f32],
@@ -232,7 +275,7 @@ impl Net {
         }
         let pooled = Var::from_tensor(&Tensor::from_vec(pooled, (rows.len(), width), device)?)?;
         let logits = self.head(pooled.as_tensor())?;
-        let loss = weighted_cross_entropy(&logits, targets, sample_weights)?;
+        let loss = weighted_loss(loss, &logits, targets, sample_weights)?;
         let mut grads = loss.backward()?;
         let g = grads
             .remove(pooled.as_tensor())
@@ -266,6 +309,27 @@ impl Net {
         Ok(pooled
             .matmul(self.vars[2].as_tensor())?
             .broadcast_add(self.vars[3].as_tensor())?)
+    }
+
+    /// Adds the current weights to `sum` in place, reading Candle's buffers without copying them out (one
+    /// allocation and copy of the embedding less per training step).
+    pub(crate) fn add_weights_to(&self, sum: &mut Weights) -> Result<(), ModelError> {
+        for (var, sum) in self.vars.iter().zip(&mut sum.tensors) {
+            let (storage, layout) = var.as_tensor().storage_and_layout();
+            let slice = match (&*storage, layout.contiguous_offsets()) {
+                (candle_core::Storage::Cpu(cpu), Some((start, end))) => {
+                    &cpu.as_slice::<f32>()?[start..end]
+                }
+                _ => {
+                    drop(storage);
+                    let data = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+                    sum.iter_mut().zip(&data).for_each(|(s, v)| *s += v);
+                    continue;
+                }
+            };
+            sum.iter_mut().zip(slice).for_each(|(s, v)| *s += v);
+        }
+        Ok(())
     }
 
     pub(crate) fn snapshot(&self) -> Result<Weights, ModelError> {
@@ -327,14 +391,26 @@ mod tests {
 
     #[test]
     fn sparse_gradients_match_candle_autograd() {
-        for hidden in [0, 4] {
+        let losses = [
+            Loss::CrossEntropy,
+            Loss::SquaredHinge,
+            Loss::MulticlassHinge,
+        ];
+        for (hidden, loss_kind) in [0, 4].into_iter().flat_map(|h| losses.map(|l| (h, l))) {
             let dims = Dims {
                 features: 10,
                 hidden,
                 classes: 3,
             };
             let mut rng = ChaCha8Rng::seed_from_u64(2);
-            let net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
+            let mut net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
+            // Non-zero weights, so that the hinges are active for some classes and not for others.
+            let mut w = net.snapshot().unwrap();
+            for t in &mut w.tensors {
+                t.iter_mut()
+                    .for_each(|x| *x += rng.random_range(-1.0f32..1.0));
+            }
+            net = Net::from_weights(&w, &Device::Cpu).unwrap();
             let rows = [
                 SparseVec {
                     ids: vec![1, 3, 3, 9],
@@ -347,11 +423,13 @@ mod tests {
             ];
             let refs: Vec<_> = rows.iter().collect();
             let (targets, weights) = ([2u32, 0], [0.5f32, 2.0]);
-            let (loss, grads) = net.loss_and_grads(&refs, &targets, &weights).unwrap();
+            let (loss, grads) = net
+                .loss_and_grads(loss_kind, &refs, &targets, &weights)
+                .unwrap();
             let batch = Batch::new(&refs, &Device::Cpu).unwrap();
-            let reference =
-                weighted_cross_entropy(&net.forward(&batch).unwrap(), &targets, &weights).unwrap();
-            assert!((loss - reference.to_scalar::<f32>().unwrap()).abs() < 1e-6);
+            let logits = net.forward(&batch).unwrap();
+            let reference = weighted_loss(loss_kind, &logits, &targets, &weights).unwrap();
+            assert!((loss - reference.to_scalar::<f32>().unwrap()).abs() < 1e-5);
             let expected = reference.backward().unwrap();
             for var in net.vars() {
                 let flat = |g: &Tensor| g.flatten_all().unwrap().to_vec1::<f32>().unwrap();
@@ -360,10 +438,26 @@ mod tests {
                     flat(expected.get(&var).unwrap()),
                 );
                 for (a, b) in got.iter().zip(&want) {
-                    assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+                    assert!((a - b).abs() < 1e-5, "{loss_kind:?}: {a} vs {b}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn hinge_losses_match_their_definitions() {
+        let logits = Tensor::new(&[[2.0f32, 0.5, -1.0], [0.0, 0.2, 0.3]], &Device::Cpu).unwrap();
+        let (targets, weights) = ([0u32, 1], [1.0f32, 3.0]);
+        let value = |loss| {
+            weighted_loss(loss, &logits, &targets, &weights)
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+        };
+        // Row 0: (1 − 2)₊² + (1 + 0.5)² + (1 − 1)₊² = 2.25; row 1: 1² + 0.8² + 1.3² = 3.33.
+        assert!((value(Loss::SquaredHinge) - (2.25 + 3.0 * 3.33) / 4.0).abs() < 1e-5);
+        // Row 0: max(0, 1 + 0.5 − 2) = 0; row 1: 1 + 0.3 − 0.2 = 1.1.
+        assert!((value(Loss::MulticlassHinge) - 3.0 * 1.1 / 4.0).abs() < 1e-5);
     }
 
     #[test]

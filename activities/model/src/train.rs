@@ -19,7 +19,7 @@ use crate::data::LabeledText;
 use crate::error::ModelError;
 use crate::features::{FeatureSpec, Featurizer, SparseVec};
 use crate::metrics::Metrics;
-use crate::net::{Dims, Net, softmax};
+use crate::net::{Dims, Net, Weights, softmax};
 use crate::prepare::{PREPARATION_VERSION, Prepared, prepare};
 use crate::subword::SubwordTokenizer;
 
@@ -186,7 +186,7 @@ pub fn train(
 
     while state.next_epoch < cfg.max_epochs && state.epochs_since_best < cfg.patience {
         let epoch = state.next_epoch;
-        let train_loss = run_epoch(
+        let (train_loss, averaged) = run_epoch(
             &net,
             &mut optimizer,
             &train_set,
@@ -195,9 +195,10 @@ pub fn train(
             &mut progress,
         )?;
         let weights = net.snapshot()?;
+        let scored = averaged.unwrap_or_else(|| weights.clone());
         let predicted: Vec<usize> = val_x
             .par_iter()
-            .map(|x| argmax(&weights.logits(x)))
+            .map(|x| argmax(&scored.logits(x)))
             .collect();
         let f1 = Metrics::from_indices(&labels, &val_y, &predicted)?.f1_weighted;
         progress(&Progress {
@@ -209,7 +210,7 @@ pub fn train(
             validation_f1_weighted: Some(f1),
             refit: false,
         });
-        state.record(epoch, train_loss, f1, weights);
+        state.record(epoch, train_loss, f1, weights, scored);
         if let Some(dir) = &cfg.checkpoint_dir {
             state.save(dir, cfg, dims)?;
         }
@@ -236,10 +237,14 @@ pub fn train(
         };
         let net = Net::new(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed), &device)?;
         let mut optimizer = AdamW::new(net.vars(), params)?;
+        let mut averaged = None;
         for epoch in 0..=state.best_epoch {
-            run_epoch(&net, &mut optimizer, &all, epoch, true, &mut progress)?;
+            averaged = run_epoch(&net, &mut optimizer, &all, epoch, true, &mut progress)?.1;
         }
-        net.snapshot()?
+        match averaged {
+            Some(weights) => weights,
+            None => net.snapshot()?,
+        }
     } else {
         state.best_weights.clone()
     };
@@ -294,7 +299,8 @@ struct TrainSet<'a> {
 }
 
 /// One pass over the rows in an order fixed by the seed and the epoch (not carried along, so a resumed run
-/// shuffles exactly as an unbroken one); returns the mean loss.
+/// shuffles exactly as an unbroken one); returns the mean loss and, with `average_weights`, the mean of the weights
+/// after every step.
 fn run_epoch(
     net: &Net,
     optimizer: &mut AdamW,
@@ -302,7 +308,7 @@ fn run_epoch(
     epoch: usize,
     refit: bool,
     progress: &mut impl FnMut(&Progress),
-) -> Result<f32, ModelError> {
+) -> Result<(f32, Option<Weights>), ModelError> {
     let cfg = set.cfg;
     let mut order: Vec<usize> = (0..set.x.len()).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(
@@ -310,13 +316,20 @@ fn run_epoch(
     ));
     let steps_per_epoch = set.x.len().div_ceil(cfg.batch_size);
     let mut loss_sum = 0.0;
+    let mut sum: Option<Weights> = None;
     for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
         let rows: Vec<&SparseVec> = chunk.iter().map(|&i| &set.x[i]).collect();
         let targets: Vec<u32> = chunk.iter().map(|&i| set.y[i] as u32).collect();
         let weights: Vec<f32> = chunk.iter().map(|&i| set.class_weight[set.y[i]]).collect();
-        let (loss, grads) = net.loss_and_grads(&rows, &targets, &weights)?;
+        let (loss, grads) = net.loss_and_grads(cfg.loss, &rows, &targets, &weights)?;
         optimizer.step(&grads)?;
         loss_sum += loss;
+        if cfg.average_weights {
+            match &mut sum {
+                None => sum = Some(net.snapshot()?),
+                Some(s) => net.add_weights_to(s)?,
+            }
+        }
         progress(&Progress {
             epoch,
             max_epochs: cfg.max_epochs,
@@ -327,7 +340,11 @@ fn run_epoch(
             refit,
         });
     }
-    Ok(loss_sum / steps_per_epoch as f32)
+    if let Some(s) = &mut sum {
+        let scale = 1.0 / steps_per_epoch as f32;
+        s.tensors.iter_mut().flatten().for_each(|v| *v *= scale);
+    }
+    Ok((loss_sum / steps_per_epoch as f32, sum))
 }
 
 fn fit_featurizer(train_text: &[Prepared], cfg: &TrainConfig) -> Result<Featurizer, ModelError> {
