@@ -212,27 +212,7 @@ fn clean_strings(values: &[Option<String>]) -> Vec<&str> {
 
 /// Distinct values over two sorted samples, by a merge walk (NaN-free input).
 fn count_distinct(a: &[f64], b: &[f64]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() || j < b.len() {
-        let v = match (a.get(i), b.get(j)) {
-            (Some(&x), Some(&y)) => x.min(y),
-            (Some(&x), None) => x,
-            (None, Some(&y)) => y,
-            (None, None) => break,
-        };
-        let (si, sj) = (i, j);
-        while i < a.len() && a[i] == v {
-            i += 1;
-        }
-        while j < b.len() && b[j] == v {
-            j += 1;
-        }
-        if i == si && j == sj {
-            break;
-        }
-        n += 1;
-    }
-    n
+    crate::stats::counts::SortedRuns::new(a, b).count()
 }
 
 fn numeric_score(

@@ -19,28 +19,10 @@ impl ValueCounts {
     /// Counts of two sorted numeric samples (keys in numeric order).
     pub fn from_sorted_numbers(a: &[f64], b: &[f64]) -> Self {
         let mut out = Self::empty();
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            let v = match (a.get(i), b.get(j)) {
-                (Some(&x), Some(&y)) => x.min(y),
-                (Some(&x), None) => x,
-                (None, Some(&y)) => y,
-                (None, None) => break,
-            };
-            let (si, sj) = (i, j);
-            while i < a.len() && a[i] == v {
-                i += 1;
-            }
-            while j < b.len() && b[j] == v {
-                j += 1;
-            }
-            if i == si && j == sj {
-                // Only NaN fails equality; cleaned samples hold none, but never loop forever.
-                break;
-            }
+        for (v, in_a, in_b) in SortedRuns::new(a, b) {
             out.keys.push(format_number(v));
-            out.reference.push((i - si) as f64);
-            out.current.push((j - sj) as f64);
+            out.reference.push(in_a as f64);
+            out.current.push(in_b as f64);
         }
         out
     }
@@ -195,6 +177,46 @@ fn fill_zeroes(shares: &[f64]) -> Vec<f64> {
         .iter()
         .map(|&s| if s == 0.0 { fill } else { s })
         .collect()
+}
+
+/// Walks two sorted, NaN-free samples together: each distinct value once, in order, with how many times it
+/// occurs in each sample.
+pub struct SortedRuns<'a> {
+    a: &'a [f64],
+    b: &'a [f64],
+    i: usize,
+    j: usize,
+}
+
+impl<'a> SortedRuns<'a> {
+    pub fn new(a: &'a [f64], b: &'a [f64]) -> Self {
+        SortedRuns { a, b, i: 0, j: 0 }
+    }
+}
+
+impl Iterator for SortedRuns<'_> {
+    type Item = (f64, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let v = match (self.a.get(self.i), self.b.get(self.j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => return None,
+        };
+        let (si, sj) = (self.i, self.j);
+        while self.i < self.a.len() && self.a[self.i] == v {
+            self.i += 1;
+        }
+        while self.j < self.b.len() && self.b[self.j] == v {
+            self.j += 1;
+        }
+        if self.i == si && self.j == sj {
+            // Only NaN fails equality; cleaned samples hold none, but never loop forever.
+            return None;
+        }
+        Some((v, self.i - si, self.j - sj))
+    }
 }
 
 #[cfg(test)]
