@@ -350,23 +350,28 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    /// A small network with non-zero weights everywhere (10 features, 3 classes), and its weights.
+    fn random_net(hidden: usize, seed: u64) -> (Net, Weights) {
+        let dims = Dims {
+            features: 10,
+            hidden,
+            classes: 3,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
+        let mut w = net.snapshot().unwrap();
+        for t in &mut w.tensors {
+            t.iter_mut()
+                .for_each(|x| *x += rng.random_range(-1.0f32..1.0));
+        }
+        (Net::from_weights(&w, &Device::Cpu).unwrap(), w)
+    }
+
     #[test]
     fn plain_logits_match_candle_forward() {
         for hidden in [0, 4] {
-            let dims = Dims {
-                features: 10,
-                hidden,
-                classes: 3,
-            };
-            let mut rng = ChaCha8Rng::seed_from_u64(1);
-            let mut net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
             // Non-zero weights everywhere, so the comparison means something.
-            let mut w = net.snapshot().unwrap();
-            for t in &mut w.tensors {
-                t.iter_mut()
-                    .for_each(|x| *x += rng.random_range(-1.0f32..1.0));
-            }
-            net = Net::from_weights(&w, &Device::Cpu).unwrap();
+            let (net, w) = random_net(hidden, 1);
             let rows = [
                 SparseVec {
                     ids: vec![1, 3, 3, 9],
@@ -397,20 +402,8 @@ mod tests {
             Loss::MulticlassHinge,
         ];
         for (hidden, loss_kind) in [0, 4].into_iter().flat_map(|h| losses.map(|l| (h, l))) {
-            let dims = Dims {
-                features: 10,
-                hidden,
-                classes: 3,
-            };
-            let mut rng = ChaCha8Rng::seed_from_u64(2);
-            let mut net = Net::new(dims, &mut rng, &Device::Cpu).unwrap();
             // Non-zero weights, so that the hinges are active for some classes and not for others.
-            let mut w = net.snapshot().unwrap();
-            for t in &mut w.tensors {
-                t.iter_mut()
-                    .for_each(|x| *x += rng.random_range(-1.0f32..1.0));
-            }
-            net = Net::from_weights(&w, &Device::Cpu).unwrap();
+            let (net, _) = random_net(hidden, 2);
             let rows = [
                 SparseVec {
                     ids: vec![1, 3, 3, 9],
