@@ -98,12 +98,7 @@ mod tests {
     use super::*;
 
     fn row(pid: i64, text: &str, code: i64) -> DatasetRow {
-        DatasetRow {
-            productid: pid,
-            designation: text.into(),
-            description: String::new(),
-            prdtypecode: code,
-        }
+        DatasetRow::titled(pid, text, code)
     }
 
     #[test]

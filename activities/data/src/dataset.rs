@@ -71,6 +71,19 @@ impl Default for DatasetOptions {
     }
 }
 
+#[cfg(test)]
+impl DatasetRow {
+    /// A row with a title and no description, for tests.
+    pub(crate) fn titled(productid: i64, designation: &str, prdtypecode: i64) -> DatasetRow {
+        DatasetRow {
+            productid,
+            designation: designation.into(),
+            description: String::new(),
+            prdtypecode,
+        }
+    }
+}
+
 /// One row of a dataset file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatasetRow {
@@ -500,12 +513,7 @@ mod tests {
     use super::*;
 
     fn row(pid: i64, text: &str, code: i64) -> DatasetRow {
-        DatasetRow {
-            productid: pid,
-            designation: text.into(),
-            description: String::new(),
-            prdtypecode: code,
-        }
+        DatasetRow::titled(pid, text, code)
     }
 
     #[test]
@@ -544,29 +552,15 @@ mod tests {
             rows.push(row(i, &format!("a{i}"), if i < 50 { 1 } else { 2 }));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let d = distribution(&resample(
-            rows.clone(),
-            Strategy::Undersample,
-            None,
-            &mut rng,
-        ));
-        assert_eq!(d, BTreeMap::from([(1, 10), (2, 10)]));
-        let d = distribution(&resample(
-            rows.clone(),
-            Strategy::Oversample,
-            None,
-            &mut rng,
-        ));
-        assert_eq!(d, BTreeMap::from([(1, 50), (2, 50)]));
-        let d = distribution(&resample(
-            rows.clone(),
-            Strategy::Oversample,
-            Some(30),
-            &mut rng,
-        ));
-        assert_eq!(d, BTreeMap::from([(1, 50), (2, 30)]));
-        let d = distribution(&resample(rows, Strategy::Undersample, Some(20), &mut rng));
-        assert_eq!(d, BTreeMap::from([(1, 20), (2, 10)]));
+        for (strategy, cap, expected) in [
+            (Strategy::Undersample, None, [(1, 10), (2, 10)]),
+            (Strategy::Oversample, None, [(1, 50), (2, 50)]),
+            (Strategy::Oversample, Some(30), [(1, 50), (2, 30)]),
+            (Strategy::Undersample, Some(20), [(1, 20), (2, 10)]),
+        ] {
+            let d = distribution(&resample(rows.clone(), strategy, cap, &mut rng));
+            assert_eq!(d, BTreeMap::from(expected), "{strategy:?} cap {cap:?}");
+        }
     }
 
     #[test]
