@@ -1,6 +1,9 @@
 //! The names and defaults that several parts of the system must agree on, in one place, with no I/O:
 //! the CLI, the activities and (issue 7) the Temporal workflows and schedules all read them from here.
 
+pub mod calendar;
+pub mod lifecycle;
+
 /// The registered model that serves.
 pub const MODEL_NAME: &str = "rakuten_classifier";
 

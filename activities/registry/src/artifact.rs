@@ -93,6 +93,20 @@ pub async fn upload(
     Ok(())
 }
 
+/// Uploads a model folder content-addressed under `models/<name>/…` without registering it (a trained model
+/// waiting for evaluation); returns its key and manifest sha256. Registering the same folder later finds it.
+pub async fn stage(
+    store: &ArtifactStore,
+    model_name: &str,
+    dir: &Path,
+) -> Result<(String, String)> {
+    let (manifest, files) = read_dir(dir)?;
+    let sha = manifest.sha256();
+    let key = key_for(model_name, &sha);
+    upload(store, &key, &manifest, &files).await?;
+    Ok((key, sha))
+}
+
 /// Checks that the artifact at `prefix` is complete and intact; returns its manifest, or what is wrong.
 pub async fn verify(
     store: &ArtifactStore,

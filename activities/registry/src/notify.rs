@@ -31,6 +31,21 @@ impl Registry {
         Ok(g.unwrap_or(0))
     }
 
+    /// Announces the model's current state to watchers again (PostgreSQL NOTIFY with the current generation;
+    /// on SQLite watchers poll the generation, which every change already bumped). Returns the generation.
+    /// Watchers that have seen this generation stay asleep: the announcement wakes only those that missed it.
+    pub async fn announce(&self, name: &str) -> Result<i64> {
+        let generation = self.generation(name).await?;
+        if let Pool::Postgres(pg) = self.store.pool() {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(format!("{name}:{generation}"))
+                .execute(pg)
+                .await?;
+        }
+        Ok(generation)
+    }
+
     /// A watcher for changes of `name`, starting from its current generation.
     pub async fn watch(&self, name: &str, poll: Duration) -> Result<Watcher> {
         let listener = match self.store.pool() {

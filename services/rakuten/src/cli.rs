@@ -49,7 +49,8 @@ impl Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the system on this machine: migrate, seed data if empty, load the initial 40 %, build a dataset
+    /// Run the system on this machine: migrate, seed data if empty, Temporal (dev server, worker, schedules),
+    /// the first WeeklyIngest (initial 40 %, dataset, training); then serve until Ctrl-C (or stop: --once)
     Up(UpArgs),
     /// Database administration
     #[command(subcommand)]
@@ -69,6 +70,87 @@ pub enum Command {
     /// Drift tests and reports
     #[command(subcommand)]
     Drift(DriftCommand),
+    /// Run the Temporal worker (the lifecycle workflows and their activities) until SIGINT or SIGTERM
+    Worker(WorkerArgs),
+    /// Temporal Schedules of the lifecycle (weekly ingest, daily drift)
+    #[command(subcommand)]
+    Schedules(SchedulesCommand),
+    /// Start the WeeklyIngest workflow now (this week's batch, its dataset, training) and wait for it
+    Ingest(IngestArgs),
+    /// Start the Training workflow now (newest dataset version unless --dataset) and wait for it
+    Train(TrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub temporal: crate::temporal::TemporalArgs,
+    /// Local work folder: training checkpoints, so a restarted worker resumes a crashed training
+    #[arg(long, env = "RAKUTEN_WORK_DIR", default_value = ".rakuten/work")]
+    pub work_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulesCommand {
+    /// Create or update (idempotently) the schedules `weekly-ingest` (`0 0 * * 1` UTC) and `daily-drift`
+    /// (`0 9 * * *` UTC)
+    Apply {
+        #[command(flatten)]
+        temporal: crate::temporal::TemporalArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub temporal: crate::temporal::TemporalArgs,
+    /// Batch name (default: `week-YYYY-Www` of today, UTC)
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Weekly share in percent (default 3)
+    #[arg(long)]
+    pub percent: Option<f64>,
+    /// Share of the first load when nothing is loaded yet (default 40)
+    #[arg(long)]
+    pub initial_percent: Option<f64>,
+    /// Model type of the training (ngram_logreg, tfidf_logreg)
+    #[arg(long)]
+    pub model_type: Option<String>,
+    /// Print the workflow id and return without waiting for the result
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub temporal: crate::temporal::TemporalArgs,
+    /// Dataset version (default: the newest)
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Model type (ngram_logreg, tfidf_logreg)
+    #[arg(long)]
+    pub model_type: Option<String>,
+    /// A key that makes this a new run of the same dataset (without one, training a dataset version twice
+    /// returns the version registered the first time)
+    #[arg(long)]
+    pub run_key: Option<String>,
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftRunArgs {
+    #[command(flatten)]
+    pub temporal: crate::temporal::TemporalArgs,
+    /// Drift share above which retraining starts (default 0.3)
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Model type of a retraining
+    #[arg(long)]
+    pub model_type: Option<String>,
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +267,8 @@ pub enum DriftCommand {
         #[arg(long)]
         metrics_file: Option<PathBuf>,
     },
+    /// Start the DailyDrift workflow now (drift since the last check; retraining when due) and wait for it
+    Run(DriftRunArgs),
     /// Stored drift reports, newest first
     Reports {
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..))]
@@ -211,12 +295,20 @@ pub struct UpArgs {
     /// Rows of synthetic data to generate when the database is empty and no files are given
     #[arg(long, default_value_t = 84_916)]
     pub seed_rows: usize,
-    /// Percent of the pool loaded first
+    /// Percent of the pool loaded by the first weekly ingest when nothing is loaded
     #[arg(long, default_value_t = contracts::INITIAL_LOAD_PERCENT)]
     pub initial_percent: f64,
-    /// Do not train a first model when none is in Production
+    #[command(flatten)]
+    pub temporal: crate::temporal::TemporalArgs,
+    /// Web UI port of the Temporal dev server that `up` starts (when none answers at --temporal-address)
+    #[arg(long, default_value_t = 8233)]
+    pub temporal_ui_port: u16,
+    /// Do not run the first WeeklyIngest (load, dataset, training)
     #[arg(long)]
-    pub no_train: bool,
+    pub no_ingest: bool,
+    /// Set everything up, run the first WeeklyIngest, then stop (instead of serving until Ctrl-C)
+    #[arg(long)]
+    pub once: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,9 @@
 //! - [`logging`]: tracing to stderr.
 //! - [`metrics`]: Prometheus text for what this binary publishes (drift gauges).
 //! - [`monitoring`]: drift checks of the inference log against the training data.
-//! - [`pipeline`]: dataset version → trained, scored, registered, policy-checked model version.
+//! - [`pipeline`]: the lifecycle's steps (train, evaluate, register, policy), each idempotent.
+//! - [`temporal`]: Temporal client and the local dev server (`temporal server start-dev`).
+//! - [`worker`]: the Temporal worker and its activities (adapters over [`pipeline`] and the capability crates).
 
 pub mod cli;
 pub mod commands;
@@ -15,6 +17,8 @@ pub mod metrics;
 pub mod monitoring;
 pub mod output;
 pub mod pipeline;
+pub mod temporal;
+pub mod worker;
 
 pub use commands::run;
 

@@ -1,162 +1,268 @@
-//! Training a dataset version into a registered, policy-checked model version: the step that `rakuten up`
-//! runs today and that the Training workflow's activities will run (issue 7). Idempotent: the run id is
-//! derived from the dataset version and model type, and registration is idempotent by artifact hash.
+//! The lifecycle's steps over the capability crates, as the Training and WeeklyIngest workflows' activities run
+//! them (`worker::activities` adapts them to Temporal). Each step is idempotent, so a retried activity, a
+//! second run of the same week or a resumed workflow changes nothing that is already done:
+//!
+//! - [`train_stage`]: the run id is derived from the dataset version, model type and run key; a run that
+//!   already registered a version returns it; otherwise training checkpoints every epoch under the work
+//!   folder and a retry after a crash resumes there; the artifact is staged content-addressed.
+//! - [`evaluate_stage`]: scores the staged artifact on the fixed holdout.
+//! - [`register_stage`]: registration is idempotent by artifact hash; the run is finished with its artifact.
+//! - [`policy_stage`]: the decision is recorded once per version; a retry returns it.
 
+use std::path::{Path, PathBuf};
+
+use contracts::lifecycle::{
+    EvaluateInput, EvaluateOutput, PolicyOutput, RegisterInput, RegisterOutput, TrainModelInput,
+    TrainModelOutput,
+};
+use data::Store;
 use data::dataset::read_split;
-use data::{DatasetVersion, Store};
 use model::{LabeledText, ModelType, TrainConfig};
 use registry::runs::NewRun;
-use registry::{Decision, ModelVersion, Policy, RegisterRequest, Registry};
-use serde::Serialize;
+use registry::{ModelVersion, Policy, RegisterRequest, Registry};
 
+use crate::commands::UsageError;
 use crate::commands::model_cmd::holdout_metrics;
 
-#[derive(Debug, Serialize)]
-pub struct TrainOutcome {
-    pub run_id: String,
-    pub version: ModelVersion,
-    pub created: bool,
-    pub decision: Decision,
-    pub train_seconds: f64,
+/// What the lifecycle steps share: the store, the registry over the artifact store, the model name, a local
+/// work folder (training checkpoints) and who acts (recorded in runs and the audit log).
+#[derive(Clone)]
+pub struct Lifecycle {
+    pub store: Store,
+    pub registry: Registry,
+    pub name: String,
+    pub work_dir: PathBuf,
+    pub actor: String,
+    pub policy: Policy,
 }
 
-pub async fn train_and_register(
-    store: &Store,
-    registry: &Registry,
-    dataset: &DatasetVersion,
-    model_type: ModelType,
-    name: &str,
-    policy: &Policy,
-    actor: &str,
-) -> anyhow::Result<TrainOutcome> {
-    let cfg = TrainConfig::for_model(model_type);
-    let run_id = format!("train-{}-{}", dataset.id(), model_type.as_str());
-    let run = registry
-        .start_run(&NewRun {
-            run_id: Some(run_id.clone()),
-            experiment: name.to_string(),
-            params: serde_json::to_value(&cfg)?,
-            dataset_version: Some(dataset.id().to_string()),
-            dataset_sha256: Some(dataset.sha256.clone()),
-            code_version: option_env!("RAKUTEN_GIT_SHA").map(str::to_string),
-            actor: actor.to_string(),
+/// The run id of a training: stable for the same dataset version, model type and run key.
+pub fn run_id(dataset_id: &str, model_type: ModelType, run_key: Option<&str>) -> String {
+    match run_key {
+        Some(key) if !key.is_empty() => format!("train-{dataset_id}-{}-{key}", model_type.as_str()),
+        _ => format!("train-{dataset_id}-{}", model_type.as_str()),
+    }
+}
+
+impl Lifecycle {
+    fn checkpoint_dir(&self, run_id: &str) -> PathBuf {
+        self.work_dir.join("checkpoints").join(run_id)
+    }
+
+    /// Trains (or finds) the model of `input`; `progress` sees every step (the activity heartbeats from it).
+    pub async fn train_stage(
+        &self,
+        input: &TrainModelInput,
+        progress: impl FnMut(&model::Progress) + Send + 'static,
+    ) -> anyhow::Result<TrainModelOutput> {
+        let model_type: ModelType = input
+            .model_type
+            .parse()
+            .map_err(|e| UsageError(format!("model type {:?}: {e}", input.model_type)))?;
+        let dataset = self
+            .store
+            .dataset_version(&input.dataset_id)
+            .await?
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "dataset version {} does not exist",
+                    input.dataset_id
+                ))
+            })?;
+        let cfg = TrainConfig::for_model(model_type);
+        let run_id = run_id(dataset.id(), model_type, input.run_key.as_deref());
+        let run = self
+            .registry
+            .start_run(&NewRun {
+                run_id: Some(run_id.clone()),
+                experiment: self.name.clone(),
+                params: run_params(&cfg, &input.reason)?,
+                dataset_version: Some(dataset.id().to_string()),
+                dataset_sha256: Some(dataset.sha256.clone()),
+                code_version: option_env!("RAKUTEN_GIT_SHA").map(str::to_string),
+                actor: self.actor.clone(),
+            })
+            .await?;
+        // Registered before (a retried activity, a second run of the same week): that version, no retraining.
+        // Training again would give the same weights but a new artifact hash (metrics.json records the time).
+        if let Some(v) = self
+            .registry
+            .versions_of_run(&self.name, &run.id)
+            .await?
+            .into_iter()
+            .next()
+        {
+            return Ok(TrainModelOutput {
+                run_id: run.id,
+                artifact_key: v.artifact_key.clone(),
+                artifact_sha256: v.artifact_sha256.clone(),
+                train_seconds: v
+                    .metrics
+                    .get("train_seconds")
+                    .and_then(|t| t.as_f64())
+                    .unwrap_or(0.0),
+                epochs: 0,
+                resumed_at_epoch: None,
+                registered_version: Some(v.version),
+            });
+        }
+
+        let train =
+            labeled(read_split(&self.registry.artifacts, &dataset.manifest, "train").await?);
+        let validation =
+            labeled(read_split(&self.registry.artifacts, &dataset.manifest, "validation").await?);
+        let checkpoints = self.checkpoint_dir(&run.id);
+        std::fs::create_dir_all(&checkpoints)?;
+        let resumed_at_epoch = resume_epoch(&checkpoints);
+        if let Some(epoch) = resumed_at_epoch {
+            tracing::info!(run = %run.id, epoch, "resuming training from its checkpoint");
+        }
+        let mut cfg = cfg;
+        cfg.checkpoint_dir = Some(checkpoints.clone());
+        let staged = tempfile::tempdir()?;
+        let out = staged.path().to_path_buf();
+        let trained = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let trained = model::train(&train, &validation, &cfg, progress)?;
+            trained.save(&out)?;
+            Ok(trained.report)
         })
-        .await?;
-    // Done before (a retried activity, a second `up`): the version registered from this run, and its decision
-    // (made now if the earlier attempt stopped before it). Training again would give the same weights but a
-    // new artifact hash, since metrics.json records the training time.
-    if let Some(version) = registry
-        .versions_of_run(name, &run.id)
-        .await?
-        .into_iter()
-        .next()
-    {
-        let decision = match registry.last_decision(name, version.version).await? {
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r);
+        let report = match trained {
+            Ok(r) => r,
+            Err(e) => {
+                // The run says how it ended; the error still goes up (a retry starts the same run again).
+                let failure = serde_json::json!({ "error": format!("{e:#}") });
+                if let Err(record) = self
+                    .registry
+                    .finish_run(&run.id, "failed", &failure, None, &self.actor)
+                    .await
+                {
+                    tracing::warn!(error = %record, run = %run.id, "could not record the failed run");
+                }
+                return Err(e);
+            }
+        };
+        for e in &report.history {
+            self.registry
+                .log_metric(&run.id, "train_loss", e.epoch as i64, e.train_loss as f64)
+                .await?;
+            self.registry
+                .log_metric(
+                    &run.id,
+                    "validation_f1_weighted",
+                    e.epoch as i64,
+                    e.validation_f1_weighted,
+                )
+                .await?;
+        }
+        let (key, sha) =
+            registry::artifact::stage(&self.registry.artifacts, &self.name, staged.path()).await?;
+        // The artifact is safe in the store: the checkpoints have done their job.
+        let _ = std::fs::remove_dir_all(&checkpoints);
+        Ok(TrainModelOutput {
+            run_id: run.id,
+            artifact_key: key,
+            artifact_sha256: sha,
+            train_seconds: report.train_seconds,
+            epochs: report.history.len() as u32,
+            resumed_at_epoch,
+            registered_version: None,
+        })
+    }
+
+    /// Scores the staged artifact on the fixed holdout; the metrics the registry records with the version.
+    pub async fn evaluate_stage(&self, input: &EvaluateInput) -> anyhow::Result<EvaluateOutput> {
+        let dir = tempfile::tempdir()?;
+        self.fetch(&input.artifact_key, &input.artifact_sha256, dir.path())
+            .await?;
+        let (holdout_id, holdout) = self.store.holdout().await?;
+        let holdout = labeled(holdout);
+        let path = dir.path().to_path_buf();
+        let metrics = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let classifier = model::Classifier::load(&path)?;
+            Ok(classifier.evaluate(&holdout)?)
+        })
+        .await??;
+        let mut json = holdout_metrics(&metrics, &holdout_id);
+        json["train_seconds"] = serde_json::json!(input.train_seconds);
+        Ok(EvaluateOutput {
+            holdout_id,
+            f1_weighted: metrics.f1_weighted,
+            metrics: json,
+        })
+    }
+
+    /// Registers the staged artifact (idempotent by its hash) and finishes the run with it.
+    pub async fn register_stage(&self, input: &RegisterInput) -> anyhow::Result<RegisterOutput> {
+        let dir = tempfile::tempdir()?;
+        self.fetch(&input.artifact_key, &input.artifact_sha256, dir.path())
+            .await?;
+        let req = RegisterRequest {
+            run_id: Some(input.run_id.clone()),
+            dataset_version: Some(input.dataset_id.clone()),
+            metrics: input.metrics.clone(),
+            holdout_id: Some(input.holdout_id.clone()),
+            actor: self.actor.clone(),
+        };
+        let (version, created) = self.registry.register(&self.name, dir.path(), &req).await?;
+        let run = self.registry.run(&input.run_id).await?;
+        if run.status != "finished" {
+            self.registry
+                .finish_run(
+                    &input.run_id,
+                    "finished",
+                    &input.metrics,
+                    Some((&version.artifact_uri, &version.artifact_sha256)),
+                    &self.actor,
+                )
+                .await?;
+        }
+        Ok(RegisterOutput {
+            name: self.name.clone(),
+            version: version.version,
+            created,
+        })
+    }
+
+    /// The promotion decision for `version`: the recorded one, or made now (and recorded, in one transaction
+    /// with the promotion).
+    pub async fn policy_stage(&self, version: i64) -> anyhow::Result<PolicyOutput> {
+        let decision = match self.registry.last_decision(&self.name, version).await? {
             Some(d) => d,
             None => {
-                registry
-                    .apply_policy(name, version.version, policy, actor)
+                self.registry
+                    .apply_policy(&self.name, version, &self.policy, &self.actor)
                     .await?
             }
         };
-        if run.status != "finished" {
-            let artifact = (
-                version.artifact_uri.as_str(),
-                version.artifact_sha256.as_str(),
-            );
-            registry
-                .finish_run(&run.id, "finished", &version.metrics, Some(artifact), actor)
-                .await?;
-        }
-        let version = registry.version(name, version.version).await?;
-        let train_seconds = version
-            .metrics
-            .get("train_seconds")
-            .and_then(|v| v.as_f64())
-            .unwrap_or(0.0);
-        return Ok(TrainOutcome {
-            run_id: run.id,
-            version,
-            created: false,
-            decision,
-            train_seconds,
-        });
+        Ok(PolicyOutput {
+            promoted: decision.promote,
+            reason: decision.reason,
+            champion_version: decision.champion.map(|c| c.version),
+        })
     }
 
-    let train = labeled(read_split(&registry.artifacts, &dataset.manifest, "train").await?);
-    let validation =
-        labeled(read_split(&registry.artifacts, &dataset.manifest, "validation").await?);
-    let (holdout_id, holdout) = store.holdout().await?;
-    let holdout = labeled(holdout);
-
-    let dir = tempfile::tempdir()?;
-    let out = dir.path().to_path_buf();
-    let trained = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let trained = model::train(&train, &validation, &cfg, log_epoch)?;
-        trained.save(&out)?;
-        let metrics = trained.classifier.evaluate(&holdout)?;
-        Ok((trained.report, metrics))
-    })
-    .await
-    .map_err(anyhow::Error::from)
-    .and_then(|r| r);
-    let (report, metrics) = match trained {
-        Ok(t) => t,
-        Err(e) => {
-            // The run says how it ended; the error still goes up (a retry starts the same run again).
-            let failure = serde_json::json!({ "error": format!("{e:#}") });
-            if let Err(record) = registry
-                .finish_run(&run.id, "failed", &failure, None, actor)
-                .await
-            {
-                tracing::warn!(error = %record, run = %run.id, "could not record the failed run");
-            }
-            return Err(e);
-        }
-    };
-    for e in &report.history {
-        registry
-            .log_metric(&run.id, "train_loss", e.epoch as i64, e.train_loss as f64)
-            .await?;
-        registry
-            .log_metric(
-                &run.id,
-                "validation_f1_weighted",
-                e.epoch as i64,
-                e.validation_f1_weighted,
-            )
-            .await?;
+    async fn fetch(&self, key: &str, sha: &str, dir: &Path) -> anyhow::Result<()> {
+        registry::artifact::download(&self.registry.artifacts, key, sha, dir)
+            .await
+            .map_err(|problem| anyhow::anyhow!("staged artifact {key}: {problem}"))
     }
-    let mut metrics_json = holdout_metrics(&metrics, &holdout_id);
-    metrics_json["train_seconds"] = serde_json::json!(report.train_seconds);
-    let req = RegisterRequest {
-        run_id: Some(run.id.clone()),
-        dataset_version: Some(dataset.id().to_string()),
-        metrics: metrics_json.clone(),
-        holdout_id: Some(holdout_id),
-        actor: actor.to_string(),
-    };
-    let (version, created) = registry.register(name, dir.path(), &req).await?;
-    registry
-        .finish_run(
-            &run.id,
-            "finished",
-            &metrics_json,
-            Some((&version.artifact_uri, &version.artifact_sha256)),
-            actor,
-        )
-        .await?;
-    let decision = registry
-        .apply_policy(name, version.version, policy, actor)
-        .await?;
-    let version = registry.version(name, version.version).await?;
-    Ok(TrainOutcome {
-        run_id: run.id,
-        version,
-        created,
-        decision,
-        train_seconds: report.train_seconds,
-    })
+}
+
+/// A run's recorded parameters: the training config and why the run happened.
+fn run_params(cfg: &TrainConfig, reason: &str) -> anyhow::Result<serde_json::Value> {
+    let mut params = serde_json::to_value(cfg)?;
+    params["reason"] = serde_json::json!(reason);
+    Ok(params)
+}
+
+/// The epoch a checkpoint folder resumes at, if it holds one.
+fn resume_epoch(dir: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(dir.join("state.json")).ok()?;
+    let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+    state.get("next_epoch")?.as_u64().map(|e| e as u32)
 }
 
 /// The training progress callback: one log line per finished epoch.

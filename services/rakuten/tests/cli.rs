@@ -140,14 +140,48 @@ fn bad_input_exits_2_naming_file_and_line_and_imports_nothing() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `up --once` on a Temporal dev server of its own (free ports), twice: the second run reuses everything.
 #[test]
 fn up_seeds_once_and_is_idempotent() {
     let env = Env::sqlite();
-    let first = env.json(&["up", "--seed-rows", "2000"]);
+    let port = rakuten::temporal::free_port().unwrap();
+    let ui = rakuten::temporal::free_port().unwrap();
+    let address = format!("127.0.0.1:{port}");
+    let args = [
+        "up",
+        "--seed-rows",
+        "2000",
+        "--once",
+        "--temporal-address",
+        &address,
+        "--temporal-ui-port",
+        &ui.to_string(),
+    ];
+    let first = env.json(&args);
     assert_eq!(first["import"]["total_rows"], 2000);
-    assert_eq!(first["initial_load"]["status"], "loaded");
+    assert_eq!(first["temporal"]["started_here"], true);
+    assert_eq!(first["temporal"]["ui"], format!("http://127.0.0.1:{ui}"));
+    assert!(Path::new(&env.path("temporal.db")).exists());
+    let applied: Vec<_> = first["schedules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["schedule_id"].as_str().unwrap(),
+                s["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        applied,
+        [("weekly-ingest", "created"), ("daily-drift", "created")]
+    );
+    let ingest = &first["ingest"];
+    assert_eq!(ingest["load"]["status"], "loaded");
+    assert_eq!(ingest["load"]["kind"], "initial");
     assert!((first["status"]["percent_loaded"].as_f64().unwrap() - 40.0).abs() < 0.1);
-    let id = first["dataset"]["manifest"]["id"].clone();
+    let id = ingest["dataset"]["dataset_id"].clone();
     // Synthetic seed files sit beside the SQLite database.
     assert!(Path::new(&env.path("seed/X_train.csv")).exists());
 
@@ -165,24 +199,21 @@ fn up_seeds_once_and_is_idempotent() {
             .as_array()
             .is_some_and(|s| !s.is_empty())
     );
-    assert_eq!(first["training"]["version"]["version"], 1);
+    assert_eq!(ingest["training"]["version"], 1);
 
-    let second = env.json(&["up", "--seed-rows", "2000"]);
+    // Again: the dev server restarts on the same database; nothing new is imported, loaded, built or trained.
+    let second = env.json(&args);
     assert_eq!(second["import"], Value::Null, "no second import");
-    assert_eq!(second["initial_load"]["status"], "already_applied");
-    assert_eq!(second["dataset"]["manifest"]["id"], id);
-    assert_eq!(second["dataset"]["reused"], true);
-    // No second training: either a Production model exists, or the run for this dataset is found again.
-    if first["training"]["decision"]["promote"] == true {
-        assert_eq!(second["training"], Value::Null);
-    } else {
-        assert_eq!(second["training"]["created"], false);
-        assert_eq!(second["training"]["version"]["version"], 1);
-        assert_eq!(
-            second["training"]["decision"],
-            first["training"]["decision"]
-        );
-    }
+    assert_eq!(second["ingest"]["load"]["status"], "already_applied");
+    assert_eq!(second["ingest"]["dataset"]["dataset_id"], id);
+    assert_eq!(second["ingest"]["dataset"]["created"], false);
+    assert_eq!(second["ingest"]["training"]["version"], 1);
+    assert_eq!(second["ingest"]["training"]["created"], false);
+    assert_eq!(
+        second["ingest"]["training"]["decision"],
+        ingest["training"]["decision"]
+    );
+    assert_eq!(second["schedules"][0]["action"], "updated");
     assert_eq!(second["production"], first["production"]);
     assert_eq!(env.json(&["models", "list"]).as_array().unwrap().len(), 1);
 }

@@ -80,6 +80,7 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
                 )
             })
         }
+        DriftCommand::Run(args) => super::workflow_cmd::drift_run(g, args).await,
         DriftCommand::Reports { limit } => {
             let reports = open_store(g).await?.drift_reports(limit).await?;
             emit(g.json, &reports, |rs| {

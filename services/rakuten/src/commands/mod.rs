@@ -5,6 +5,7 @@ mod drift_cmd;
 pub(crate) mod model_cmd;
 mod models_cmd;
 mod up;
+pub mod workflow_cmd;
 
 use anyhow::Context;
 use data::{ArtifactStore, Store};
@@ -37,6 +38,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Models(cmd) => models_cmd::run(g, cmd).await,
         Command::Runs(cmd) => models_cmd::runs(g, cmd).await,
         Command::Drift(cmd) => drift_cmd::run(g, cmd).await,
+        Command::Worker(args) => workflow_cmd::worker(g, args).await,
+        Command::Schedules(cmd) => workflow_cmd::schedules(g, cmd).await,
+        Command::Ingest(args) => workflow_cmd::ingest(g, args).await,
+        Command::Train(args) => workflow_cmd::train(g, args).await,
     }
 }
 

