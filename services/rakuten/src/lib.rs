@@ -7,6 +7,7 @@
 //! - [`metrics`]: Prometheus text for what this binary publishes (drift gauges).
 //! - [`monitoring`]: drift checks of the inference log against the training data.
 //! - [`pipeline`]: dataset version → trained, scored, registered, policy-checked model version.
+//! - [`serve`]: the inference service (gRPC + REST gateway over one core, hot swap, inference log).
 
 pub mod cli;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod monitoring;
 pub mod output;
 pub mod pipeline;
+pub mod serve;
 
 pub use commands::run;
 
