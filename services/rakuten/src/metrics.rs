@@ -38,13 +38,9 @@ pub struct ServeMetrics {
     latency: Histogram<f64>,
     text_len: Histogram<f64>,
     errors: Counter<u64>,
-    _observed: (
-        ObservableGauge<f64>,
-        ObservableGauge<f64>,
-        ObservableCounter<u64>,
-        ObservableCounter<u64>,
-        ObservableCounter<u64>,
-    ),
+    // Observable instruments live as long as their handles.
+    _gauges: [ObservableGauge<f64>; 2],
+    _counters: [ObservableCounter<u64>; 3],
 }
 
 impl ServeMetrics {
@@ -134,7 +130,8 @@ impl ServeMetrics {
             latency,
             text_len,
             errors,
-            _observed: (info, loaded_at, load_failures, dropped, written),
+            _gauges: [info, loaded_at],
+            _counters: [load_failures, dropped, written],
         }
     }
 

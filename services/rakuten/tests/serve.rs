@@ -190,6 +190,13 @@ async fn unhealthy_without_a_model_then_serving_once_one_is_promoted() {
         .post_ok("/predict", &json!({"designation": "Livre de cuisine"}))
         .await;
     assert_eq!(body["model_version"], version.to_string());
+    let services = server.reflected_services().await;
+    for s in [
+        "rakuten.inference.v1.InferenceService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(services.iter().any(|x| x == s), "{s} in {services:?}");
+    }
     server.shutdown().await;
     db.cleanup().await;
 }
@@ -430,8 +437,9 @@ async fn hot_swap_under_load_fails_no_request() {
     })
     .await;
     promote(&db, second).await;
+    let second_label = second.to_string();
     wait_until("the second version serving", || async {
-        server.get_json("/models/current").await["version"] == second.to_string()
+        server.get_json("/models/current").await["version"] == second_label.as_str()
     })
     .await;
     let after = server.predictions_served().await;
@@ -695,5 +703,82 @@ async fn rakuten_serve_prints_its_addresses_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert!(status.success(), "graceful exit on SIGTERM: {status}");
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_serve_the_last_drift_report() {
+    let db = common::TestDb::sqlite().await;
+    db.store
+        .import(
+            &data::SourceFiles::Merged(common::sample_csv()),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    db.store
+        .load(
+            &data::LoadRequest::Initial { percent: 40.0 },
+            "initial",
+            "test",
+        )
+        .await
+        .unwrap();
+    let (v1, _) = trained_models();
+    promote(&db, register(&db, v1).await).await;
+    let server = Server::start(&db, ServeConfig::default()).await;
+    server.wait_status("healthy").await;
+    let before = server.text("/metrics").await;
+    assert!(
+        !before.contains("rakuten_drift_share_ratio"),
+        "no report yet"
+    );
+    let since = chrono::Utc::now() - chrono::Duration::minutes(1);
+    for (d, s) in serving::sample_rows(60) {
+        server
+            .post_ok("/predict", &json!({"designation": d, "description": s}))
+            .await;
+    }
+    wait_until("60 rows logged", || async {
+        db.store
+            .count("SELECT COUNT(*) FROM inference_log")
+            .await
+            .unwrap()
+            == 60
+    })
+    .await;
+    let until = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let check = rakuten::monitoring::drift_check(
+        &db.store,
+        &db.artifacts(),
+        since,
+        until,
+        0.3,
+        None,
+        "test",
+    )
+    .await
+    .unwrap();
+    assert_eq!(check.record.current_rows, 60);
+    let metrics = server.text("/metrics").await;
+    promtext::check_prometheus_text(&metrics);
+    assert_eq!(
+        serving::sample_value(&metrics, "rakuten_drift_current_rows"),
+        60.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        serving::sample_value(&metrics, "rakuten_drift_share_ratio"),
+        check.record.share_drifted
+    );
+    assert!(
+        metrics.contains("rakuten_drift_column_score{column=\"designation\""),
+        "{metrics}"
+    );
+    assert_eq!(
+        serving::sample_value(&metrics, "rakuten_predictions_total"),
+        60.0
+    );
+    server.shutdown().await;
     db.cleanup().await;
 }

@@ -43,6 +43,17 @@ fn cached_model(seed: u64) -> PathBuf {
         return dir;
     }
     std::fs::create_dir_all(&root).unwrap();
+    // Models of earlier builds are stale: remove them (a process of this build may be writing its own).
+    for old in std::fs::read_dir(&root).unwrap().flatten() {
+        let name = old.file_name().to_string_lossy().into_owned();
+        if name
+            .split('-')
+            .next()
+            .is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s < stamp))
+        {
+            let _ = std::fs::remove_dir_all(old.path());
+        }
+    }
     let rows: Vec<model::LabeledText> = data::SourceFiles::Merged(common::sample_csv())
         .read()
         .unwrap()
@@ -239,6 +250,34 @@ impl Server {
             .unwrap()
             .into_inner()
             .status
+    }
+
+    /// The services gRPC reflection lists.
+    pub async fn reflected_services(&self) -> Vec<String> {
+        use tonic_reflection::pb::v1::ServerReflectionRequest;
+        use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+        let channel = Channel::from_shared(format!("http://{}", self.handle.grpc_addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut answers = ServerReflectionClient::new(channel)
+            .server_reflection_info(futures::stream::iter([request]))
+            .await
+            .unwrap()
+            .into_inner();
+        match answers.message().await.unwrap().unwrap().message_response {
+            Some(MessageResponse::ListServicesResponse(list)) => {
+                list.service.into_iter().map(|s| s.name).collect()
+            }
+            other => panic!("unexpected reflection answer {other:?}"),
+        }
     }
 
     /// Predictions served so far, from `/metrics`.
