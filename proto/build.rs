@@ -12,6 +12,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     // Written here: tonic-prost-build writes the descriptor set only when it runs protoc itself.
     std::fs::write(out.join("inference_descriptor.bin"), fds.encode_to_vec())?;
-    tonic_prost_build::configure().compile_fds(fds)?;
+    tonic_prost_build::configure()
+        .codec_path("crate::Codec")
+        .compile_fds(fds)?;
     Ok(())
 }

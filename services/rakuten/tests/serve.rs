@@ -366,6 +366,13 @@ async fn bad_input_is_refused_naming_the_field_on_both_transports() {
         let (_, answer) = server.post("/predict", rest).await;
         assert_eq!(status.message(), answer["error"].as_str().unwrap());
     }
+    // Invalid UTF-8 in `designation` (field 1, length 2): the same refusal as REST's for an invalid body.
+    let status = server.grpc_raw_predict(vec![0x0a, 0x02, 0xff, 0xfe]).await;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    let (_, answer) = server
+        .post_raw("/predict", b"{\"designation\": \"\xff\"}".to_vec())
+        .await;
+    assert_eq!(status.message(), answer["error"].as_str().unwrap());
     let status = grpc
         .predict_batch(PredictBatchRequest {
             items: vec![request("a", ""); 4],

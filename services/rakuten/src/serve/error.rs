@@ -8,7 +8,7 @@ use serde::Serialize;
 pub enum ServeError {
     #[error("request body is not valid JSON: {0}")]
     InvalidJson(String),
-    #[error("request body is not valid UTF-8")]
+    #[error("{}", rakuten_proto::INVALID_UTF8)]
     InvalidUtf8,
     #[error("request body is over {limit} bytes")]
     BodyTooLarge { limit: usize },

@@ -280,6 +280,22 @@ impl Server {
         }
     }
 
+    /// Sends `message` (raw protobuf bytes) to `Predict`; the status the server answers.
+    pub async fn grpc_raw_predict(&self, message: Vec<u8>) -> tonic::Status {
+        let channel = Channel::from_shared(format!("http://{}", self.handle.grpc_addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready().await.unwrap();
+        let path =
+            http::uri::PathAndQuery::from_static("/rakuten.inference.v1.InferenceService/Predict");
+        grpc.unary(tonic::Request::new(message), path, RawCodec)
+            .await
+            .expect_err("the server refuses the message")
+    }
+
     /// Predictions served so far, from `/metrics`.
     pub async fn predictions_served(&self) -> f64 {
         sample_value(&self.text("/metrics").await, "rakuten_predictions_total")
@@ -331,5 +347,47 @@ impl OwnDatabase {
             .await
             .unwrap();
         admin.close().await;
+    }
+}
+
+/// Bytes in, bytes out: a gRPC client that can send what the generated one cannot (invalid UTF-8).
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+    fn encoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+    fn decoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        buf: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        use prost::bytes::BufMut;
+        buf.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        buf: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        use prost::bytes::Buf;
+        Ok(Some(buf.copy_to_bytes(buf.remaining()).to_vec()))
     }
 }
