@@ -34,8 +34,10 @@ if ! python3 -c "import fastapi, uvicorn, sklearn, prometheus_client, pandas" 2>
 fi
 
 cd "$root"
-cargo build --quiet --release -p rakuten
-rakuten="${CARGO_TARGET_DIR:-$root/target}/release/rakuten"
+if [ -z "${RAKUTEN_BIN:-}" ]; then # RAKUTEN_BIN=path: benchmark that binary instead of building the release one
+    cargo build --quiet --release -p rakuten
+fi
+rakuten="${RAKUTEN_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/rakuten}"
 export RAKUTEN_DATABASE_URL="sqlite://$work/rakuten.db" RAKUTEN_ARTIFACTS="$work/artifacts" RAKUTEN_ACTOR=bench
 
 wait_healthy() { # URL
@@ -74,10 +76,10 @@ run_hey() { # NAME URL BODY N C
     out="$(hey -n "$4" -c "$5" -m POST -T application/json -d "$3" "$2")"
     local rps p50 p99 codes
     rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-    p50="$(awk '/ 50% in/ {print $3}' <<<"$out")"
-    p99="$(awk '/ 99% in/ {print $3}' <<<"$out")"
+    p50="$(awk '/ 50%+ in/ {print $3}' <<<"$out")"
+    p99="$(awk '/ 99%+ in/ {print $3}' <<<"$out")"
     codes="$(sed -n '/Status code distribution/,/^$/p' <<<"$out" | grep -o '\[[0-9]*\][[:space:]]*[0-9]*' | tr -s ' ' | paste -sd' ')"
-    echo "$1 $rps $p50 $p99 $codes"
+    echo "$1 ${rps:-nan} ${p50:-nan} ${p99:-nan} $codes" # hey omits percentiles it has too few samples for
 }
 
 echo "warming up" >&2
@@ -89,7 +91,7 @@ ours="$(run_hey rust http://127.0.0.1:18000/predict "$body" "$requests" "$concur
 py_requests=$(( requests / 10 > 2000 ? requests / 10 : 2000 ))
 theirs="$(run_hey python http://127.0.0.1:18001/predict "$body" "$py_requests" "$concurrency")"
 batch_ours="$(run_hey rust-batch http://127.0.0.1:18000/predict/batch "$batch_body" 400 4)"
-batch_theirs="$(run_hey python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 40 4)"
+batch_theirs="$(run_hey python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 100 4)"
 
 python3 - "$ours" "$theirs" "$batch_ours" "$batch_theirs" "$batch" <<'PY'
 import sys
