@@ -10,8 +10,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={proto}");
     let fds = protox::compile([proto], ["."])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    // compile_fds skips protoc, so it writes no descriptor file: write the set protox made ourselves.
+    // Written here: tonic-prost-build writes the descriptor set only when it runs protoc itself.
     std::fs::write(out.join("inference_descriptor.bin"), fds.encode_to_vec())?;
-    tonic_prost_build::configure().compile_fds(fds)?;
+    tonic_prost_build::configure()
+        .codec_path("crate::Codec")
+        .compile_fds(fds)?;
     Ok(())
 }

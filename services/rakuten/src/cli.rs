@@ -79,6 +79,8 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Start the Training workflow now (newest dataset version unless --dataset) and wait for it
     Train(TrainArgs),
+    /// The inference service: gRPC and the REST gateway over the Production model, hot-swapped on promotion
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +153,45 @@ pub struct DriftRunArgs {
     pub model_type: Option<String>,
     #[arg(long)]
     pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address both servers listen on
+    #[arg(long, env = "RAKUTEN_SERVE_HOST", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// REST gateway port (0: any free port)
+    #[arg(long, env = "RAKUTEN_HTTP_PORT", default_value_t = crate::serve::DEFAULT_HTTP_PORT)]
+    pub http_port: u16,
+    /// gRPC port (0: any free port)
+    #[arg(long, env = "RAKUTEN_GRPC_PORT", default_value_t = crate::serve::DEFAULT_GRPC_PORT)]
+    pub grpc_port: u16,
+    /// Registered model to serve (its Production version)
+    #[arg(long, env = "RAKUTEN_MODEL_NAME", default_value = contracts::MODEL_NAME)]
+    pub model_name: String,
+    /// Characters allowed in designation, and in description
+    #[arg(long, env = "RAKUTEN_MAX_TEXT_CHARS", default_value_t = crate::serve::Limits::default().max_text_chars)]
+    pub max_text_chars: usize,
+    /// Items allowed in one batch
+    #[arg(long, env = "RAKUTEN_MAX_BATCH_ITEMS", default_value_t = crate::serve::Limits::default().max_batch_items)]
+    pub max_batch_items: usize,
+    /// Bytes allowed in one request body
+    #[arg(long, env = "RAKUTEN_MAX_BODY_BYTES", default_value_t = crate::serve::Limits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// How often the registry is re-read for a new Production version (SQLite; PostgreSQL also notifies)
+    #[arg(long, env = "RAKUTEN_SERVE_POLL", default_value = "5s", value_parser = parse_std_duration)]
+    pub poll: std::time::Duration,
+    /// Inference log rows queued before new rows are dropped (and counted)
+    #[arg(long, env = "RAKUTEN_LOG_QUEUE_ROWS", default_value_t = crate::serve::LogConfig::default().queue_rows)]
+    pub log_queue_rows: usize,
+}
+
+/// A duration flag: 90s, 30m, 24h, 7d.
+pub fn parse_std_duration(s: &str) -> Result<std::time::Duration, String> {
+    crate::monitoring::parse_duration(s)
+        .and_then(|d| d.to_std().ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{s:?}: expected a positive duration like 5s, 1m or 1h"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -306,6 +347,12 @@ pub struct UpArgs {
     /// Do not run the first WeeklyIngest (load, dataset, training)
     #[arg(long)]
     pub no_ingest: bool,
+    /// Inference service: REST gateway port (0: any free port)
+    #[arg(long, default_value_t = crate::serve::DEFAULT_HTTP_PORT)]
+    pub http_port: u16,
+    /// Inference service: gRPC port (0: any free port)
+    #[arg(long, default_value_t = crate::serve::DEFAULT_GRPC_PORT)]
+    pub grpc_port: u16,
     /// Set everything up, run the first WeeklyIngest, then stop (instead of serving until Ctrl-C)
     #[arg(long)]
     pub once: bool,
@@ -325,6 +372,15 @@ pub enum DataCommand {
     Datasets,
     /// Write synthetic X_train.csv and Y_train.csv in the challenge's exact format
     Generate(GenerateArgs),
+    /// Write the inference log as the original system's CSV (timestamp, prediction_id, model_version,
+    /// designation, description, imageid, predicted_class, confidence, text_len_chars, latency_ms)
+    ExportInferenceLog {
+        #[arg(long)]
+        csv: PathBuf,
+        /// Only predictions of this last window: 90s, 30m, 24h, 7d (default: all)
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// The audit log, newest first
     Audit {
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]

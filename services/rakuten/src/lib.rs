@@ -9,6 +9,7 @@
 //! - [`pipeline`]: the lifecycle's steps (train, evaluate, register, policy), each idempotent.
 //! - [`temporal`]: Temporal client and the local dev server (`temporal server start-dev`).
 //! - [`worker`]: the Temporal worker and its activities (adapters over [`pipeline`] and the capability crates).
+//! - [`serve`]: the inference service (gRPC + REST gateway over one core, hot swap, inference log).
 
 pub mod cli;
 pub mod commands;
@@ -17,6 +18,7 @@ pub mod metrics;
 pub mod monitoring;
 pub mod output;
 pub mod pipeline;
+pub mod serve;
 pub mod temporal;
 pub mod worker;
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 /// Reference rows are sampled down to this many (seeded), which keeps a check well under a second.
 pub const MAX_REFERENCE_ROWS: usize = 20_000;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct DriftCheck {
     pub record: DriftReportRecord,
     /// `None` when the window held no inferences: nothing to compare, no retraining.

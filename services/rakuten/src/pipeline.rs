@@ -297,9 +297,17 @@ pub async fn load_production(
     let Some(version) = registry.production(name).await? else {
         return Ok(None);
     };
-    let dir = tempfile::tempdir()?;
-    registry.download(&version, dir.path()).await?;
-    let path = dir.path().to_path_buf();
-    let classifier = tokio::task::spawn_blocking(move || model::Classifier::load(&path)).await??;
+    let classifier = load_version(registry, &version).await?;
     Ok(Some((version, classifier)))
+}
+
+/// One version's artifact, downloaded (verified) into a temporary folder and loaded off the runtime.
+pub async fn load_version(
+    registry: &Registry,
+    version: &ModelVersion,
+) -> anyhow::Result<model::Classifier> {
+    let dir = tempfile::tempdir()?;
+    registry.download(version, dir.path()).await?;
+    let path = dir.path().to_path_buf();
+    Ok(tokio::task::spawn_blocking(move || model::Classifier::load(&path)).await??)
 }

@@ -156,12 +156,22 @@ fn up_seeds_once_and_is_idempotent() {
         &address,
         "--temporal-ui-port",
         &ui.to_string(),
+        "--http-port",
+        "0",
+        "--grpc-port",
+        "0",
     ];
     let first = env.json(&args);
     assert_eq!(first["import"]["total_rows"], 2000);
     assert_eq!(first["temporal"]["started_here"], true);
     assert_eq!(first["temporal"]["ui"], format!("http://127.0.0.1:{ui}"));
     assert!(Path::new(&env.path("temporal.db")).exists());
+    assert!(
+        first["serving"]["rest"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
     let applied: Vec<_> = first["schedules"]
         .as_array()
         .unwrap()

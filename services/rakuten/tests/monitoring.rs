@@ -2,6 +2,10 @@
 
 #[path = "../../../activities/data/tests/common/mod.rs"]
 mod common;
+#[path = "support/prometheus.rs"]
+mod promtext;
+
+use promtext::check_prometheus_text;
 
 use chrono::{Duration, Utc};
 use data::inference::InferenceRecord;
@@ -141,69 +145,6 @@ on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
     assert_eq!(reports.len(), 3);
     assert_eq!(reports.iter().filter(|r| r.dataset_drift).count(), 1);
 });
-
-/// Prometheus text exposition format: HELP/TYPE comments, then `name{labels} value` samples of declared metrics.
-/// `promtool check metrics` runs too when it is installed.
-fn check_prometheus_text(text: &str) {
-    let mut declared = std::collections::HashSet::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let (name, kind) = rest.split_once(' ').unwrap();
-            assert!(["gauge", "counter", "histogram"].contains(&kind), "{line}");
-            declared.insert(name.to_string());
-            continue;
-        }
-        if line.starts_with("# HELP ") {
-            continue;
-        }
-        let (series, value) = line
-            .rsplit_once(' ')
-            .unwrap_or_else(|| panic!("no value: {line}"));
-        let name = series.split('{').next().unwrap();
-        assert!(declared.contains(name), "undeclared metric {name}");
-        assert!(
-            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-            "{name}"
-        );
-        if let Some(labels) = series.strip_prefix(name) {
-            assert!(
-                labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')),
-                "{line}"
-            );
-        }
-        assert!(
-            value.parse::<f64>().is_ok() || ["NaN", "+Inf", "-Inf"].contains(&value),
-            "{line}"
-        );
-    }
-    let promtool = std::process::Command::new("promtool")
-        .arg("--version")
-        .output()
-        .is_ok();
-    // CI installs promtool (.ci/run); there it must run.
-    assert!(
-        promtool || std::env::var_os("CI").is_none(),
-        "promtool is missing in CI"
-    );
-    if let Ok(out) = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(text.as_bytes())?;
-            child.wait_with_output()
-        })
-    {
-        assert!(
-            out.status.success(),
-            "promtool: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confidence_drift_is_judged_by_the_serving_model() {

@@ -48,6 +48,16 @@ impl TestDb {
         }
     }
 
+    /// A store the caller made (a database of its own), with a fresh folder for artifacts.
+    pub fn from_parts(store: Store, url: String) -> TestDb {
+        TestDb {
+            store,
+            url,
+            dir: tempfile::tempdir().unwrap(),
+            schema: None,
+        }
+    }
+
     pub fn artifacts(&self) -> data::ArtifactStore {
         data::ArtifactStore::open(self.dir.path().join("artifacts").to_str().unwrap()).unwrap()
     }

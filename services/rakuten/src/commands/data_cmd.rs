@@ -18,6 +18,9 @@ pub async fn run(g: &Global, cmd: DataCommand) -> anyhow::Result<()> {
             emit(g.json, &status, human_status)
         }
         DataCommand::Dataset(args) => dataset(g, args).await,
+        DataCommand::ExportInferenceLog { csv, since } => {
+            export_inference_log(g, &csv, since).await
+        }
         DataCommand::Datasets => {
             let versions = open_store(g).await?.dataset_versions().await?;
             emit(g.json, &versions, |vs| {
@@ -244,4 +247,53 @@ pub(crate) fn human_status(s: &data::DataStatus) -> String {
         s.dataset_versions, s.inference_log_rows, s.backend
     );
     out
+}
+
+/// The original system's prediction log columns, in its order.
+pub const INFERENCE_CSV_HEADER: [&str; 10] = [
+    "timestamp",
+    "prediction_id",
+    "model_version",
+    "designation",
+    "description",
+    "imageid",
+    "predicted_class",
+    "confidence",
+    "text_len_chars",
+    "latency_ms",
+];
+
+async fn export_inference_log(
+    g: &Global,
+    path: &std::path::Path,
+    since: Option<String>,
+) -> anyhow::Result<()> {
+    let until = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let start = match &since {
+        Some(s) => super::window_start(s, until)?,
+        None => chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+    };
+    let rows = open_store(g).await?.inference_log(start, until).await?;
+    let mut w =
+        csv::Writer::from_path(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    w.write_record(INFERENCE_CSV_HEADER)?;
+    for r in &rows {
+        w.write_record([
+            r.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            r.prediction_id.clone(),
+            r.model_version.clone(),
+            r.designation.clone(),
+            r.description.clone(),
+            r.imageid.map(|i| i.to_string()).unwrap_or_default(),
+            r.predicted_class.to_string(),
+            r.confidence.to_string(),
+            r.text_len_chars.to_string(),
+            r.latency_ms.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    let report = serde_json::json!({ "csv": path.display().to_string(), "rows": rows.len() });
+    emit(g.json, &report, |_| {
+        format!("{} prediction(s) written to {}", rows.len(), path.display())
+    })
 }

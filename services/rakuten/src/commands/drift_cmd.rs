@@ -2,7 +2,7 @@
 
 use super::{UsageError, open_store};
 use crate::cli::{DriftCommand, Global};
-use crate::monitoring::{drift_check, parse_duration};
+use crate::monitoring::drift_check;
 use crate::output::emit;
 
 pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
@@ -19,22 +19,13 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
             threshold,
             metrics_file,
         } => {
-            let window = parse_duration(&since).ok_or_else(|| {
-                UsageError(format!(
-                    "--since {since:?}: expected a duration like 90s, 30m, 24h or 7d"
-                ))
-            })?;
             if !(0.0..=1.0).contains(&threshold) {
                 return Err(
                     UsageError(format!("--threshold must be in [0, 1], got {threshold}")).into(),
                 );
             }
             let until = chrono::Utc::now();
-            let since = until.checked_sub_signed(window).ok_or_else(|| {
-                UsageError(format!(
-                    "--since {since:?} reaches before any representable time"
-                ))
-            })?;
+            let since = super::window_start(&since, until)?;
             let registry = super::models_cmd::registry(g).await?;
             let scorer = crate::pipeline::load_production(&registry, contracts::MODEL_NAME)
                 .await?

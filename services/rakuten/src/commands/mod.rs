@@ -4,6 +4,7 @@ mod data_cmd;
 mod drift_cmd;
 pub(crate) mod model_cmd;
 mod models_cmd;
+mod serve_cmd;
 mod up;
 pub mod workflow_cmd;
 
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schedules(cmd) => workflow_cmd::schedules(g, cmd).await,
         Command::Ingest(args) => workflow_cmd::ingest(g, args).await,
         Command::Train(args) => workflow_cmd::train(g, args).await,
+        Command::Serve(args) => serve_cmd::run(g, args).await,
     }
 }
 
@@ -53,6 +55,23 @@ pub(crate) async fn open_store(g: &Global) -> anyhow::Result<Store> {
 
 pub(crate) fn open_artifacts(g: &Global) -> anyhow::Result<ArtifactStore> {
     Ok(ArtifactStore::open(&g.artifacts)?)
+}
+
+/// The start of a window that ends now, from a `--since` flag (90s, 30m, 24h, 7d).
+pub(crate) fn window_start(
+    since: &str,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, UsageError> {
+    let window = crate::monitoring::parse_duration(since).ok_or_else(|| {
+        UsageError(format!(
+            "--since {since:?}: expected a duration like 90s, 30m, 24h or 7d"
+        ))
+    })?;
+    until.checked_sub_signed(window).ok_or_else(|| {
+        UsageError(format!(
+            "--since {since:?} reaches before any representable time"
+        ))
+    })
 }
 
 /// A database URL without its password, for messages.

@@ -26,6 +26,14 @@ struct TemporalReport {
 }
 
 #[derive(Serialize)]
+struct ServingReport {
+    rest: String,
+    grpc: String,
+    health: String,
+    metrics: String,
+}
+
+#[derive(Serialize)]
 struct UpReport {
     database_url: String,
     artifacts: String,
@@ -33,6 +41,8 @@ struct UpReport {
     import: Option<data::ImportReport>,
     temporal: TemporalReport,
     schedules: Vec<ScheduleState>,
+    /// The inference service (it loads the Production version when one exists, and each new one).
+    serving: ServingReport,
     /// The first WeeklyIngest (skipped with `--no-ingest`).
     ingest: Option<contracts::lifecycle::IngestOutput>,
     ingest_workflow_id: Option<String>,
@@ -115,6 +125,17 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         format!("worker:{}", g.actor()),
     ))?;
     let schedules = apply_schedules(&client).await?;
+    let registry = registry::Registry::new(store.clone(), artifacts.clone());
+    let serving = crate::serve::start(
+        crate::serve::ServeConfig {
+            http_port: args.http_port,
+            grpc_port: args.grpc_port,
+            ..Default::default()
+        },
+        store.clone(),
+        registry.clone(),
+    )
+    .await?;
 
     let (ingest, ingest_workflow_id) = if args.no_ingest {
         (None, None)
@@ -142,7 +163,6 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         (Some(result), Some(id))
     };
 
-    let registry = registry::Registry::new(store.clone(), artifacts.clone());
     let report = UpReport {
         database_url: redact(&g.database_url),
         artifacts: artifacts.url().to_string(),
@@ -162,6 +182,12 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
             task_queue: contracts::TASK_QUEUE.into(),
         },
         schedules,
+        serving: ServingReport {
+            rest: format!("http://{}", serving.http_addr),
+            grpc: format!("http://{}", serving.grpc_addr),
+            health: format!("http://{}/health", serving.http_addr),
+            metrics: format!("http://{}/metrics", serving.http_addr),
+        },
         ingest,
         ingest_workflow_id,
         production: registry.production(contracts::MODEL_NAME).await?,
@@ -173,6 +199,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         eprintln!("serving; Ctrl-C stops");
         shutdown_signal().await;
     }
+    serving.shutdown().await?;
     worker.stop()?;
     if let Some(mut server) = dev_server {
         server.stop();
@@ -197,6 +224,10 @@ fn human(r: &UpReport) -> String {
     if let Some(ui) = &r.temporal.ui {
         s.push_str(&format!("Temporal UI: {ui}\n"));
     }
+    s.push_str(&format!(
+        "inference: REST {} (health {}, metrics {}), gRPC {}\n",
+        r.serving.rest, r.serving.health, r.serving.metrics, r.serving.grpc
+    ));
     if let Some(from) = &r.seeded_from {
         s.push_str(&format!("seeded from {from}\n"));
     }

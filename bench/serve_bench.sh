@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Inference service benchmark: `rakuten serve` (release) against a Python equivalent of the original service
+# (FastAPI + uvicorn --workers 2 + scikit-learn TF-IDF/LogisticRegression, prometheus_client, CSV log), both
+# trained on the real sample, the same JSON body, the same load tool (hey) at 16 concurrent connections.
+# Prints throughput, p50 and p99 of each and the ratios, then the batch endpoint's items/s.
+#
+#   bash bench/serve_bench.sh            # REQUESTS=20000 CONCURRENCY=16 BATCH=256 to change the load
+#
+# Needs hey (apt-get install hey) and Python with fastapi uvicorn scikit-learn prometheus_client pandas
+# (installed with pip when missing). Data: $RAKUTEN_SHARED_DIR/data/rakuten_sample.csv, else ../shared beside
+# the repo. Ports 18000/18051 (ours) and 18001 (Python) must be free.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+shared="${RAKUTEN_SHARED_DIR:-$root/../shared}"
+sample="$shared/data/rakuten_sample.csv"
+requests="${REQUESTS:-20000}"
+concurrency="${CONCURRENCY:-16}"
+batch="${BATCH:-256}"
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v hey >/dev/null || { echo "hey is missing: apt-get install -y hey" >&2; exit 1; }
+if ! python3 -c "import fastapi, uvicorn, sklearn, prometheus_client, pandas" 2>/dev/null; then
+    echo "installing fastapi uvicorn scikit-learn prometheus_client pandas" >&2
+    python3 -m pip install --quiet fastapi uvicorn scikit-learn prometheus_client pandas >&2 \
+        || python3 -m pip install --quiet --break-system-packages fastapi uvicorn scikit-learn prometheus_client pandas >&2
+fi
+
+cd "$root"
+if [ -z "${RAKUTEN_BIN:-}" ]; then # RAKUTEN_BIN=path: benchmark that binary instead of building the release one
+    cargo build --quiet --release -p rakuten
+fi
+rakuten="${RAKUTEN_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/rakuten}"
+export RAKUTEN_DATABASE_URL="sqlite://$work/rakuten.db" RAKUTEN_ARTIFACTS="$work/artifacts" RAKUTEN_ACTOR=bench
+
+wait_healthy() { # URL
+    for _ in $(seq 1 600); do
+        curl -sf "$1" | grep -q '"healthy"' && return 0
+        sleep 0.2
+    done
+    echo "$1 never became healthy" >&2; exit 1
+}
+
+echo "training our model (default type) and the Python model on $sample" >&2
+"$rakuten" model train --data "$sample" --out "$work/model" >/dev/null 2>"$work/train.log"
+"$rakuten" data import --csv "$sample" >/dev/null 2>&1
+"$rakuten" models register --model-dir "$work/model" >/dev/null 2>&1
+"$rakuten" models promote rakuten_classifier 1 >/dev/null 2>&1
+python3 "$root/bench/serve_py/app.py" train "$sample" "$work/model.joblib"
+
+"$rakuten" serve --http-port 18000 --grpc-port 18051 >"$work/serve.log" 2>&1 &
+pids+=($!)
+(cd "$root/bench/serve_py" && SERVE_PY_MODEL="$work/model.joblib" SERVE_PY_LOG="$work/predictions.csv" \
+    exec python3 -m uvicorn app:app --host 127.0.0.1 --port 18001 --workers 2 --log-level warning) \
+    >"$work/py.log" 2>&1 &
+pids+=($!)
+wait_healthy http://127.0.0.1:18000/health
+wait_healthy http://127.0.0.1:18001/health
+
+body='{"designation": "Console Nintendo Switch Lite turquoise", "description": "<p>Console portable, écran tactile 5,5 pouces, livrée avec chargeur.</p>", "imageid": 1263597046}'
+batch_body="$(python3 -c "
+import json, sys
+item = json.loads(sys.argv[1])
+print(json.dumps({'items': [item] * int(sys.argv[2])}))" "$body" "$batch")"
+
+# hey's summary: Requests/sec, and the 50% / 99% lines of the latency distribution (seconds).
+run_hey() { # NAME URL BODY N C
+    local out
+    out="$(hey -n "$4" -c "$5" -m POST -T application/json -d "$3" "$2")"
+    local rps p50 p99 codes
+    rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+    p50="$(awk '/ 50%+ in/ {print $3}' <<<"$out")"
+    p99="$(awk '/ 99%+ in/ {print $3}' <<<"$out")"
+    codes="$(sed -n '/Status code distribution/,/^$/p' <<<"$out" | grep -o '\[[0-9]*\][[:space:]]*[0-9]*' | tr -s ' ' | paste -sd' ')"
+    echo "$1 ${rps:-nan} ${p50:-nan} ${p99:-nan} $codes" # hey omits percentiles it has too few samples for
+}
+
+echo "warming up" >&2
+hey -n 2000 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18000/predict >/dev/null
+hey -n 500 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18001/predict >/dev/null
+
+echo "nproc: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg), $requests requests at $concurrency connections"
+ours="$(run_hey rust http://127.0.0.1:18000/predict "$body" "$requests" "$concurrency")"
+py_requests=$(( requests / 10 > 2000 ? requests / 10 : 2000 ))
+theirs="$(run_hey python http://127.0.0.1:18001/predict "$body" "$py_requests" "$concurrency")"
+batch_ours="$(run_hey rust-batch http://127.0.0.1:18000/predict/batch "$batch_body" 400 4)"
+batch_theirs="$(run_hey python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 100 4)"
+
+python3 - "$ours" "$theirs" "$batch_ours" "$batch_theirs" "$batch" <<'PY'
+import sys
+def parse(line):
+    name, rps, p50, p99, *codes = line.split()
+    return name, float(rps), float(p50) * 1000, float(p99) * 1000, " ".join(codes)
+ours, theirs = parse(sys.argv[1]), parse(sys.argv[2])
+bo, bt = parse(sys.argv[3]), parse(sys.argv[4])
+n = int(sys.argv[5])
+print(f"{'service':<14}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}  status codes")
+for name, rps, p50, p99, codes in (ours, theirs):
+    print(f"{name:<14}{rps:>12.0f}{p50:>10.2f}{p99:>10.2f}  {codes}")
+print(f"throughput ratio: {ours[1] / theirs[1]:.1f}x (target >= 30x)")
+print(f"p99 ratio: 1/{theirs[3] / ours[3]:.1f} (target <= 1/20)   p50 ratio: 1/{theirs[2] / ours[2]:.1f}")
+for name, rps, p50, p99, codes in (bo, bt):
+    print(f"{name:<14} batches of {n}: {rps * n:>10.0f} items/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms  {codes}")
+print(f"batch items/s target: >= 20000 (ours {bo[1] * n:.0f}, ratio {bo[1] / bt[1]:.1f}x)")
+PY

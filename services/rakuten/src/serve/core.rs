@@ -1,0 +1,339 @@
+//! The one core that gRPC and REST adapt: the model slot (swapped atomically on promotion), input validation,
+//! prediction, metrics and the inference log. Both adapters call [`Core::predict`] and [`Core::predict_batch`],
+//! so the same input gives the same answer and the same error on either transport.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+use chrono::{DateTime, Utc};
+use data::inference::InferenceRecord;
+use data::{ArtifactStore, Store};
+use model::{Classifier, Prediction, ProductText};
+use registry::{ModelVersion, Registry};
+use serde::Serialize;
+
+use super::error::ServeError;
+use super::log::{InferenceLog, LogStats};
+use crate::metrics::ServeMetrics;
+use crate::monitoring::DriftCheck;
+
+/// The 27 `prdtypecode` classes: the most a `top_k` can ask for.
+pub const MAX_TOP_K: usize = 27;
+/// Classes returned when the request does not say (the original contract's top 5).
+pub const DEFAULT_TOP_K: usize = 5;
+/// A single prediction over this many characters runs on the blocking pool; shorter ones (tens of
+/// microseconds) run inline, where a thread hand-off would cost more than the prediction itself.
+const INLINE_MAX_CHARS: usize = 2_000;
+
+/// What a client may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Characters of `designation`, and of `description`, each.
+    pub max_text_chars: usize,
+    pub max_batch_items: usize,
+    /// Bytes of one REST request body (gRPC: the decoded message size).
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_text_chars: 20_000,
+            max_batch_items: 1_024,
+            max_body_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// One product to classify, as either transport decoded it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PredictInput {
+    pub designation: String,
+    pub description: String,
+    pub imageid: Option<i64>,
+    pub top_k: Option<u64>,
+}
+
+/// The model being served, with where it came from.
+#[derive(Debug)]
+pub struct LoadedModel {
+    pub version: ModelVersion,
+    pub classifier: Classifier,
+    pub loaded_at: DateTime<Utc>,
+    /// `version.version` as the string responses and logs carry.
+    pub version_label: String,
+}
+
+/// A Production version that could not be loaded (the previous model kept serving).
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadFailure {
+    pub version: i64,
+    pub error: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The model slot: read on every request (lock-free), written by the model watcher.
+#[derive(Debug, Default)]
+pub struct ModelSlot {
+    pub current: ArcSwapOption<LoadedModel>,
+    pub load_failures: AtomicU64,
+    pub last_failure: Mutex<Option<LoadFailure>>,
+}
+
+/// One answer, with the model that gave it (kept alive by the `Arc` even if a swap happens meanwhile).
+#[derive(Debug, Clone)]
+pub struct PredictOutput {
+    pub prediction_id: String,
+    pub prediction: Prediction,
+    pub model: Arc<LoadedModel>,
+}
+
+pub struct Core {
+    pub model_name: String,
+    pub limits: Limits,
+    pub slot: Arc<ModelSlot>,
+    pub metrics: ServeMetrics,
+    pub log: InferenceLog,
+    pub store: Store,
+    pub artifacts: ArtifactStore,
+    /// The last drift check served on `/metrics`, kept until a newer report is recorded.
+    pub drift: tokio::sync::Mutex<Option<DriftCheck>>,
+    pub started_at: DateTime<Utc>,
+}
+
+impl Core {
+    pub fn new(model_name: String, limits: Limits, registry: &Registry, log: InferenceLog) -> Core {
+        let slot = Arc::new(ModelSlot::default());
+        let metrics = ServeMetrics::new(slot.clone(), log.stats().clone());
+        Core {
+            model_name,
+            limits,
+            slot,
+            metrics,
+            log,
+            store: registry.store.clone(),
+            artifacts: registry.artifacts.clone(),
+            drift: Default::default(),
+            started_at: Utc::now(),
+        }
+    }
+
+    pub fn current(&self) -> Result<Arc<LoadedModel>, ServeError> {
+        self.slot
+            .current
+            .load_full()
+            .ok_or_else(|| ServeError::NoModel {
+                model: self.model_name.clone(),
+            })
+    }
+
+    /// Validates one item; `prefix` names where it sits (`""`, or `items[3].` in a batch).
+    pub fn validate(&self, item: &PredictInput, prefix: &str) -> Result<(), ServeError> {
+        if item.designation.trim().is_empty() {
+            return Err(ServeError::Empty {
+                field: format!("{prefix}designation"),
+            });
+        }
+        let max = self.limits.max_text_chars;
+        for (name, text) in [
+            ("designation", &item.designation),
+            ("description", &item.description),
+        ] {
+            // Bytes bound characters from above: count only when the bytes could be over.
+            if text.len() > max && text.chars().count() > max {
+                return Err(ServeError::TextTooLong {
+                    field: format!("{prefix}{name}"),
+                    limit: max,
+                });
+            }
+        }
+        if let Some(k) = item.top_k
+            && !(1..=MAX_TOP_K as u64).contains(&k)
+        {
+            return Err(ServeError::TopK {
+                field: format!("{prefix}top_k"),
+                max: MAX_TOP_K,
+            });
+        }
+        Ok(())
+    }
+
+    /// Classifies one product: validated, predicted, counted, logged.
+    pub async fn predict(&self, input: PredictInput) -> Result<PredictOutput, ServeError> {
+        let started = Instant::now();
+        let result = self.predict_inner(input, started).await;
+        if let Err(e) = &result {
+            self.metrics.api_error(e.error_type());
+        }
+        result
+    }
+
+    async fn predict_inner(
+        &self,
+        input: PredictInput,
+        started: Instant,
+    ) -> Result<PredictOutput, ServeError> {
+        self.validate(&input, "")?;
+        let model = self.current()?;
+        let k = input.top_k.map_or(DEFAULT_TOP_K, |k| k as usize);
+        let long = input.designation.len() + input.description.len() > INLINE_MAX_CHARS;
+        let (prediction, input) = if long {
+            let m = model.clone();
+            tokio::task::spawn_blocking(move || {
+                let p = m
+                    .classifier
+                    .predict(&input.designation, &input.description, k);
+                (p, input)
+            })
+            .await
+            .map_err(|e| ServeError::Internal(e.to_string()))?
+        } else {
+            let p = model
+                .classifier
+                .predict(&input.designation, &input.description, k);
+            (p, input)
+        };
+        let prediction = prediction.map_err(|e| ServeError::Internal(e.to_string()))?;
+        let out = PredictOutput {
+            prediction_id: uuid::Uuid::now_v7().to_string(),
+            prediction,
+            model,
+        };
+        self.record(&out, &input, started.elapsed(), "single");
+        Ok(out)
+    }
+
+    /// Classifies every item with one model (the one current when the batch starts), in request order.
+    pub async fn predict_batch(
+        &self,
+        items: Vec<PredictInput>,
+        top_k: Option<u64>,
+    ) -> Result<Vec<PredictOutput>, ServeError> {
+        let started = Instant::now();
+        let result = self.predict_batch_inner(items, top_k, started).await;
+        if let Err(e) = &result {
+            self.metrics.api_error(e.error_type());
+        }
+        result
+    }
+
+    async fn predict_batch_inner(
+        &self,
+        items: Vec<PredictInput>,
+        top_k: Option<u64>,
+        started: Instant,
+    ) -> Result<Vec<PredictOutput>, ServeError> {
+        self.check_batch_len(items.len())?;
+        if let Some(k) = top_k
+            && !(1..=MAX_TOP_K as u64).contains(&k)
+        {
+            return Err(ServeError::TopK {
+                field: "top_k".into(),
+                max: MAX_TOP_K,
+            });
+        }
+        for (i, item) in items.iter().enumerate() {
+            self.validate(item, &format!("items[{i}]."))?;
+        }
+        let model = self.current()?;
+        let m = model.clone();
+        let (predictions, items) = tokio::task::spawn_blocking(move || {
+            // Items may ask for different k: predict the widest, cut each to its own.
+            let k_of = |i: &PredictInput| i.top_k.or(top_k).map_or(DEFAULT_TOP_K, |k| k as usize);
+            let widest = items.iter().map(k_of).max().unwrap_or(DEFAULT_TOP_K);
+            let texts: Vec<ProductText<'_>> = items
+                .iter()
+                .map(|i| ProductText {
+                    designation: &i.designation,
+                    description: &i.description,
+                })
+                .collect();
+            let mut predictions = m.classifier.predict_batch(&texts, widest);
+            if let Ok(ps) = &mut predictions {
+                for (p, i) in ps.iter_mut().zip(&items) {
+                    p.top_k.truncate(k_of(i));
+                }
+            }
+            (predictions, items)
+        })
+        .await
+        .map_err(|e| ServeError::Internal(e.to_string()))?;
+        let predictions = predictions.map_err(|e| ServeError::Internal(e.to_string()))?;
+        // The batch's time, shared by its items (what one item cost, amortised).
+        let per_item = started.elapsed() / items.len().max(1) as u32;
+        let outputs: Vec<PredictOutput> = predictions
+            .into_iter()
+            .map(|prediction| PredictOutput {
+                prediction_id: uuid::Uuid::now_v7().to_string(),
+                prediction,
+                model: model.clone(),
+            })
+            .collect();
+        for (out, item) in outputs.iter().zip(&items) {
+            self.record(out, item, per_item, "batch");
+        }
+        Ok(outputs)
+    }
+
+    /// Refuses an empty or oversized batch (before any item is decoded, for a REST body).
+    pub fn check_batch_len(&self, n: usize) -> Result<(), ServeError> {
+        if n == 0 {
+            return Err(ServeError::Empty {
+                field: "items".into(),
+            });
+        }
+        if n > self.limits.max_batch_items {
+            return Err(ServeError::BatchTooLarge {
+                limit: self.limits.max_batch_items,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts a client error found before the core was reached (a body the adapter could not decode).
+    pub fn reject(&self, e: ServeError) -> ServeError {
+        self.metrics.api_error(e.error_type());
+        e
+    }
+
+    fn record(
+        &self,
+        out: &PredictOutput,
+        input: &PredictInput,
+        latency: Duration,
+        kind: &'static str,
+    ) {
+        let record = InferenceRecord::new(
+            out.prediction_id.clone(),
+            Utc::now(),
+            (&out.model.version.name, &out.model.version_label),
+            &input.designation,
+            &input.description,
+            input.imageid,
+            out.prediction.predicted_class,
+            out.prediction.confidence as f64,
+            latency.as_secs_f64() * 1000.0,
+        );
+        self.metrics.prediction(
+            out.prediction.predicted_class,
+            latency,
+            record.text_len_chars as u64,
+            kind,
+        );
+        self.log.push(record);
+    }
+
+    /// Whether the database answers within a second.
+    pub async fn database_reachable(&self) -> bool {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(1), self.store.ping()).await,
+            Ok(Ok(()))
+        )
+    }
+
+    pub fn log_stats(&self) -> &Arc<LogStats> {
+        self.log.stats()
+    }
+}

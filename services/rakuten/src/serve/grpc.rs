@@ -1,0 +1,106 @@
+//! The gRPC adapter: `rakuten.inference.v1.InferenceService` over the core, message in, message out.
+
+use std::sync::Arc;
+
+use rakuten_proto::v1::inference_service_server::InferenceService;
+use rakuten_proto::v1::{
+    ClassProbability, GetModelRequest, ModelInfo, PredictBatchRequest, PredictBatchResponse,
+    PredictRequest, PredictResponse,
+};
+use tonic::{Request, Response, Status};
+
+use super::core::{Core, LoadedModel, PredictInput, PredictOutput};
+
+pub struct GrpcService {
+    pub core: Arc<Core>,
+}
+
+fn input(r: PredictRequest) -> PredictInput {
+    PredictInput {
+        designation: r.designation,
+        description: r.description,
+        imageid: r.imageid,
+        top_k: r.top_k.map(u64::from),
+    }
+}
+
+fn output(o: PredictOutput) -> PredictResponse {
+    PredictResponse {
+        predicted_class: o.prediction.predicted_class,
+        confidence: o.prediction.confidence,
+        top_k: o
+            .prediction
+            .top_k
+            .iter()
+            .map(|&(prdtypecode, probability)| ClassProbability {
+                prdtypecode,
+                probability,
+            })
+            .collect(),
+        prediction_id: o.prediction_id,
+        model_name: o.model.version.name.clone(),
+        model_version: o.model.version_label.clone(),
+    }
+}
+
+/// The model's description, shared with `GET /models/current`.
+pub fn model_info(m: &LoadedModel) -> ModelInfo {
+    let v = &m.version;
+    let metrics = v
+        .metrics
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    ModelInfo {
+        name: v.name.clone(),
+        version: m.version_label.clone(),
+        stage: v.stage.as_str().to_string(),
+        metrics,
+        loaded_at: m.loaded_at.to_rfc3339(),
+        model_type: m.classifier.config().model_type.as_str().to_string(),
+        holdout_id: v.holdout_id.clone().unwrap_or_default(),
+    }
+}
+
+#[tonic::async_trait]
+impl InferenceService for GrpcService {
+    async fn predict(
+        &self,
+        request: Request<PredictRequest>,
+    ) -> Result<Response<PredictResponse>, Status> {
+        let out = self
+            .core
+            .predict(input(request.into_inner()))
+            .await
+            .map_err(|e| e.to_status())?;
+        Ok(Response::new(output(out)))
+    }
+
+    async fn predict_batch(
+        &self,
+        request: Request<PredictBatchRequest>,
+    ) -> Result<Response<PredictBatchResponse>, Status> {
+        let r = request.into_inner();
+        let items = r.items.into_iter().map(input).collect();
+        let outs = self
+            .core
+            .predict_batch(items, r.top_k.map(u64::from))
+            .await
+            .map_err(|e| e.to_status())?;
+        Ok(Response::new(PredictBatchResponse {
+            predictions: outs.into_iter().map(output).collect(),
+        }))
+    }
+
+    async fn get_model(
+        &self,
+        _request: Request<GetModelRequest>,
+    ) -> Result<Response<ModelInfo>, Status> {
+        let m = self.core.current().map_err(|e| e.to_status())?;
+        Ok(Response::new(model_info(&m)))
+    }
+}

@@ -1,0 +1,213 @@
+//! The inference service: gRPC (`rakuten.inference.v1`, health, reflection) and the REST gateway in one
+//! process, over one core.
+//!
+//! - [`core`]: the model slot, validation, prediction, metrics and logging shared by both transports.
+//! - [`error`]: the one error table (HTTP status, gRPC code, metric label, field).
+//! - [`grpc`] and [`rest`]: thin adapters; [`health`]: `/health` and `/metrics`; [`openapi`]: `/openapi.json`.
+//! - [`reload`]: the Production model at start and hot swaps on promotion.
+//! - [`log`]: the inference log, batched off the request path.
+//!
+//! [`start`] binds both ports (port 0 picks a free one: read the bound addresses from the [`ServeHandle`]) and
+//! returns at once; the model loads in the background and health says so until it is served.
+
+pub mod core;
+pub mod error;
+pub mod grpc;
+pub mod health;
+pub mod log;
+pub mod openapi;
+pub mod reload;
+pub mod rest;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use data::Store;
+use rakuten_proto::v1::inference_service_server::InferenceServiceServer;
+use registry::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+
+pub use self::core::Limits;
+pub use self::log::LogConfig;
+
+/// Default ports of the design: REST 8000, gRPC 50051.
+pub const DEFAULT_HTTP_PORT: u16 = 8000;
+pub const DEFAULT_GRPC_PORT: u16 = 50051;
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub host: IpAddr,
+    /// 0: any free port.
+    pub http_port: u16,
+    pub grpc_port: u16,
+    pub model_name: String,
+    pub limits: Limits,
+    /// How often the registry watcher re-reads the model's generation (SQLite; PostgreSQL is notified).
+    pub poll: Duration,
+    /// How often the Production version is checked regardless of notifications.
+    pub recheck: Duration,
+    pub log: LogConfig,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            http_port: DEFAULT_HTTP_PORT,
+            grpc_port: DEFAULT_GRPC_PORT,
+            model_name: contracts::MODEL_NAME.to_string(),
+            limits: Limits::default(),
+            poll: Duration::from_secs(5),
+            recheck: Duration::from_secs(30),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// A running service. [`ServeHandle::shutdown`] stops accepting, lets in-flight requests finish, then flushes
+/// the inference log.
+pub struct ServeHandle {
+    pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    pub core: Arc<core::Core>,
+    stop: watch::Sender<bool>,
+    stop_log: watch::Sender<bool>,
+    servers: Vec<JoinHandle<anyhow::Result<()>>>,
+    reloader: JoinHandle<()>,
+    log_writer: JoinHandle<()>,
+}
+
+/// Binds both ports and starts serving; the Production model of `config.model_name` loads in the background.
+pub async fn start(
+    config: ServeConfig,
+    store: Store,
+    registry: Registry,
+) -> anyhow::Result<ServeHandle> {
+    let http = TcpListener::bind((config.host, config.http_port))
+        .await
+        .with_context(|| format!("binding the HTTP port {}:{}", config.host, config.http_port))?;
+    let grpc = TcpListener::bind((config.host, config.grpc_port))
+        .await
+        .with_context(|| format!("binding the gRPC port {}:{}", config.host, config.grpc_port))?;
+    let (http_addr, grpc_addr) = (http.local_addr()?, grpc.local_addr()?);
+
+    let (stop, stop_rx) = watch::channel(false);
+    let (stop_log, stop_log_rx) = watch::channel(false);
+    let (log, log_writer) = log::start(store, config.log, stop_log_rx);
+    let core = Arc::new(core::Core::new(
+        config.model_name.clone(),
+        config.limits,
+        &registry,
+        log,
+    ));
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let reloader = reload::Reloader {
+        core: core.clone(),
+        registry,
+        health,
+        poll: config.poll,
+        recheck: config.recheck,
+    };
+    reloader.set_health(ServingStatus::NotServing).await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(rakuten_proto::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let inference = InferenceServiceServer::new(grpc::GrpcService { core: core.clone() })
+        .max_decoding_message_size(config.limits.max_body_bytes);
+
+    let grpc_server = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(inference)
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(grpc).with_nodelay(Some(true)),
+            stopped(stop_rx.clone()),
+        );
+    let http = http.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let http_server = axum::serve(http, rest::router(core.clone()))
+        .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let servers = vec![
+        tokio::spawn(async move { grpc_server.await.context("gRPC server") }),
+        tokio::spawn(async move { http_server.await.context("HTTP server") }),
+    ];
+    let reloader = tokio::spawn(reloader.run(stop_rx));
+    tracing::info!(%http_addr, %grpc_addr, model = %config.model_name, "inference service listening");
+    Ok(ServeHandle {
+        http_addr,
+        grpc_addr,
+        core,
+        stop,
+        stop_log,
+        servers,
+        reloader,
+        log_writer,
+    })
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    stop_requested(&mut rx).await
+}
+
+/// Resolves once the stop flag is true (at once if it already is). Holds no guard across awaits.
+pub(crate) async fn stop_requested(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+impl ServeHandle {
+    /// Stops accepting, waits for in-flight requests, stops the model watcher, then writes the queued log rows.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        let mut result = Ok(());
+        for server in self.servers {
+            match server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => result = Err(e),
+                Err(e) => result = Err(e.into()),
+            }
+        }
+        let _ = self.reloader.await;
+        let _ = self.stop_log.send(true);
+        self.log_writer.await?;
+        tracing::info!("inference service stopped");
+        result
+    }
+
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutdown signal received; finishing in-flight requests");
+        self.shutdown().await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,177 @@
+//! `GET /openapi.json`: the REST gateway described by hand (OpenAPI 3.0), checked by a test against the routes.
+
+pub const DOCUMENT: &str = r##"{
+  "openapi": "3.0.3",
+  "info": {
+    "title": "Rakuten product classification",
+    "version": "1",
+    "description": "Classifies Rakuten France products into 27 prdtypecode classes from their title and HTML description. The same core also answers gRPC (rakuten.inference.v1.InferenceService, default port 50051)."
+  },
+  "paths": {
+    "/predict": {
+      "post": {
+        "summary": "Classify one product",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictRequest"}}}},
+        "responses": {
+          "200": {"description": "The prediction", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictResponse"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "503": {"$ref": "#/components/responses/NoModel"}
+        }
+      }
+    },
+    "/predict/batch": {
+      "post": {
+        "summary": "Classify many products with one model, answers in request order",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictBatchRequest"}}}},
+        "responses": {
+          "200": {"description": "One prediction per item", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictBatchResponse"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "503": {"$ref": "#/components/responses/NoModel"}
+        }
+      }
+    },
+    "/health": {
+      "get": {
+        "summary": "Service status: healthy, degraded (serving, a dependency fails) or unhealthy (no model)",
+        "responses": {
+          "200": {"description": "Serving (healthy or degraded)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+          "503": {"description": "Unhealthy: no model loaded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+        }
+      }
+    },
+    "/models/current": {
+      "get": {
+        "summary": "The model being served",
+        "responses": {
+          "200": {"description": "The model", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfo"}}}},
+          "503": {"$ref": "#/components/responses/NoModel"}
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics (text format 0.0.4), with the last drift report's gauges",
+        "responses": {"200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "responses": {"200": {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {"type": "object"}}}}}
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "PredictRequest": {
+        "type": "object",
+        "required": ["designation"],
+        "properties": {
+          "designation": {"type": "string", "minLength": 1, "description": "Product title; not blank; at most the configured characters (default 20000)"},
+          "description": {"type": "string", "nullable": true, "description": "HTML description; at most the configured characters"},
+          "imageid": {"type": "integer", "format": "int64", "nullable": true},
+          "top_k": {"type": "integer", "minimum": 1, "maximum": 27, "nullable": true, "description": "Classes in probabilities (default 5)"}
+        }
+      },
+      "PredictResponse": {
+        "type": "object",
+        "required": ["predicted_class", "probabilities", "confidence", "prediction_id", "model_version"],
+        "properties": {
+          "predicted_class": {"type": "integer", "format": "int64", "description": "prdtypecode"},
+          "probabilities": {"type": "object", "additionalProperties": {"type": "number"}, "description": "The top classes by prdtypecode, most probable first"},
+          "confidence": {"type": "number", "description": "Probability of predicted_class"},
+          "prediction_id": {"type": "string", "description": "UUIDv7; the inference log's key"},
+          "model_version": {"type": "string"}
+        }
+      },
+      "PredictBatchRequest": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+          "items": {"type": "array", "minItems": 1, "description": "At most the configured count (default 1024)", "items": {"$ref": "#/components/schemas/PredictRequest"}},
+          "top_k": {"type": "integer", "minimum": 1, "maximum": 27, "nullable": true, "description": "For items that do not set their own"}
+        }
+      },
+      "PredictBatchResponse": {
+        "type": "object",
+        "required": ["predictions"],
+        "properties": {"predictions": {"type": "array", "items": {"$ref": "#/components/schemas/PredictResponse"}}}
+      },
+      "ModelInfo": {
+        "type": "object",
+        "properties": {
+          "name": {"type": "string"}, "version": {"type": "string"}, "stage": {"type": "string"},
+          "metrics": {"type": "object", "additionalProperties": {"type": "number"}},
+          "loaded_at": {"type": "string", "format": "date-time"}, "model_type": {"type": "string"},
+          "holdout_id": {"type": "string"}, "artifact_sha256": {"type": "string"}
+        }
+      },
+      "Health": {
+        "type": "object",
+        "required": ["status", "model", "database", "inference_log"],
+        "properties": {
+          "status": {"type": "string", "enum": ["healthy", "degraded", "unhealthy"]},
+          "model": {"type": "object", "properties": {
+            "name": {"type": "string"}, "loaded": {"type": "boolean"}, "version": {"type": "string", "nullable": true},
+            "stage": {"type": "string", "nullable": true}, "loaded_at": {"type": "string", "nullable": true},
+            "load_failures": {"type": "integer"},
+            "last_load_failure": {"type": "object", "nullable": true, "properties": {"version": {"type": "integer"}, "error": {"type": "string"}, "at": {"type": "string"}}}
+          }},
+          "database": {"type": "object", "properties": {"backend": {"type": "string"}, "reachable": {"type": "boolean"}}},
+          "inference_log": {"type": "object", "properties": {
+            "written_rows": {"type": "integer"}, "dropped_rows": {"type": "integer"}, "queued_rows": {"type": "integer"},
+            "losing_rows": {"type": "boolean"}, "last_error": {"type": "string", "nullable": true}
+          }},
+          "uptime_seconds": {"type": "number"}
+        }
+      },
+      "Error": {
+        "type": "object",
+        "required": ["error", "error_type"],
+        "properties": {
+          "error": {"type": "string", "description": "What is wrong, for a person"},
+          "field": {"type": "string", "description": "The field at fault: designation, description, imageid, top_k, items, items[3].designation, or body"},
+          "error_type": {"type": "string", "description": "The label of rakuten_api_errors_total"}
+        }
+      }
+    },
+    "responses": {
+      "BadRequest": {"description": "Body not UTF-8 or not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "TooLarge": {"description": "Body over the byte limit, or a batch over the item limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unprocessable": {"description": "A field missing, empty, of the wrong type or too long", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "NoModel": {"description": "No model loaded yet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    }
+  }
+}"##;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_document_is_json_with_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(super::DOCUMENT).unwrap();
+        for route in [
+            "/predict",
+            "/predict/batch",
+            "/health",
+            "/models/current",
+            "/metrics",
+            "/openapi.json",
+        ] {
+            assert!(doc["paths"].get(route).is_some(), "{route}");
+        }
+        // Every $ref points at a component that exists.
+        let text = super::DOCUMENT;
+        for r in text.split("\"$ref\": \"#/components/").skip(1) {
+            let path = &r[..r.find('"').unwrap()];
+            let mut node = &doc["components"];
+            for part in path.split('/') {
+                node = &node[part];
+            }
+            assert!(!node.is_null(), "dangling $ref {path}");
+        }
+    }
+}
