@@ -5,8 +5,9 @@
 # Prints throughput, p50 and p99 of each and the ratios, then the batch endpoint's items/s.
 #
 #   bash bench/serve_bench.sh            # REQUESTS=20000 CONCURRENCY=16 BATCH=256 to change the load
+#   TOOL=wrk bash bench/serve_bench.sh   # wrk instead of hey, SECONDS_PER_RUN=15 per run
 #
-# Needs hey (apt-get install hey) and Python with fastapi uvicorn scikit-learn prometheus_client pandas
+# Needs hey (apt-get install hey; or wrk with TOOL=wrk) and Python with fastapi uvicorn scikit-learn prometheus_client pandas
 # (installed with pip when missing). Data: $RAKUTEN_SHARED_DIR/data/rakuten_sample.csv, else ../shared beside
 # the repo. Ports 18000/18051 (ours) and 18001 (Python) must be free.
 set -euo pipefail
@@ -82,16 +83,51 @@ run_hey() { # NAME URL BODY N C
     echo "$1 ${rps:-nan} ${p50:-nan} ${p99:-nan} $codes" # hey omits percentiles it has too few samples for
 }
 
+# wrk (TOOL=wrk): the same connections for DURATION seconds from a Lua-scripted POST; its own latency percentiles.
+run_wrk() { # NAME URL BODY SECONDS C
+    local script="$work/post.lua" out
+    # A Lua long string carries the UTF-8 body as it is (Lua has no \u escapes).
+    printf "wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\nwrk.body = [==[%s]==]\n" "$3" >"$script"
+    out="$(wrk -t 2 -c "$5" -d "${4}s" --latency -s "$script" "$2")"
+    python3 - "$1" "$out" <<'PY'
+import re, sys
+name, out = sys.argv[1], sys.argv[2]
+def seconds(v):
+    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m)", v)
+    return float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m.group(2)]
+rps = re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)
+p50 = seconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+p99 = seconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+total = re.search(r"(\d+) requests in", out).group(1)
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+errors = re.search(r"Socket errors: (.*)", out)
+codes = f"[requests]{total} [non-2xx]{bad.group(1) if bad else 0}" + (f" [socket]{errors.group(1).replace(' ', '')}" if errors else "")
+print(name, rps, p50, p99, codes)
+PY
+}
+
+tool="${TOOL:-hey}"
+case "$tool" in
+    hey) ;;
+    wrk) command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; } ;;
+    *) echo "TOOL must be hey or wrk" >&2; exit 2 ;;
+esac
+seconds="${SECONDS_PER_RUN:-15}"
+load() { # NAME URL BODY N C: N requests with hey, or SECONDS_PER_RUN seconds with wrk
+    if [ "$tool" = wrk ]; then run_wrk "$1" "$2" "$3" "$seconds" "$5"; else run_hey "$@"; fi
+}
+
 echo "warming up" >&2
 hey -n 2000 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18000/predict >/dev/null
 hey -n 500 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18001/predict >/dev/null
 
-echo "nproc: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg), $requests requests at $concurrency connections"
-ours="$(run_hey rust http://127.0.0.1:18000/predict "$body" "$requests" "$concurrency")"
-py_requests=$(( requests / 10 > 2000 ? requests / 10 : 2000 ))
-theirs="$(run_hey python http://127.0.0.1:18001/predict "$body" "$py_requests" "$concurrency")"
-batch_ours="$(run_hey rust-batch http://127.0.0.1:18000/predict/batch "$batch_body" 400 4)"
-batch_theirs="$(run_hey python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 100 4)"
+if [ "$tool" = wrk ]; then what="$seconds s per run"; else what="$requests requests"; fi
+echo "tool: $tool, nproc: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg), $what at $concurrency connections"
+ours="$(load rust http://127.0.0.1:18000/predict "$body" "$requests" "$concurrency")"
+py_requests=$(( requests / 10 > 3000 ? requests / 10 : 3000 )) # enough for a p99 of 30 samples
+theirs="$(load python http://127.0.0.1:18001/predict "$body" "$py_requests" "$concurrency")"
+batch_ours="$(load rust-batch http://127.0.0.1:18000/predict/batch "$batch_body" 400 4)"
+batch_theirs="$(load python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 100 4)"
 
 python3 - "$ours" "$theirs" "$batch_ours" "$batch_theirs" "$batch" <<'PY'
 import sys

@@ -60,13 +60,32 @@ impl Store {
         options: &ImportOptions,
         started: Instant,
     ) -> Result<ImportReport> {
+        // Two imports racing on an empty PostgreSQL database both find no pool; the loser's pool_state insert
+        // fails on the winner's key once the winner commits. Its transaction is rolled back whole; once more, it
+        // sees the winner's pool and answers as for any import over an existing pool.
+        match self.import_once(files, &rows, options, started).await {
+            Err(DataError::Database(e)) if lost_race(&e) => {
+                tracing::debug!(error = %e, "import raced another import; reading the winner's pool");
+                self.import_once(files, &rows, options, started).await
+            }
+            r => r,
+        }
+    }
+
+    async fn import_once(
+        &self,
+        files: &SourceFiles,
+        rows: &[SourceRow],
+        options: &ImportOptions,
+        started: Instant,
+    ) -> Result<ImportReport> {
         if !(0.0..1.0).contains(&options.holdout_fraction) {
             return Err(DataError::InvalidArgument(format!(
                 "holdout fraction must be in [0, 1), got {}",
                 options.holdout_fraction
             )));
         }
-        let sum = checksum(&rows);
+        let sum = checksum(rows);
         let codes: Vec<i64> = rows.iter().map(|r| r.prdtypecode).collect();
         let placement = place_rows(&codes, options.holdout_fraction, options.seed);
         let holdout_rows = placement.iter().filter(|p| p.is_none()).count() as i64;
@@ -81,7 +100,13 @@ impl Store {
 
         let import_id = with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            // Lock out a concurrent import: the first writer of pool_state wins, the other sees its rows.
+            // Lock out a concurrent import. A write first: on SQLite it takes the database's write lock now (a
+            // racing import waits for it, then sees the winner's rows) rather than failing "database is locked"
+            // when it upgrades a read. On PostgreSQL there is no row to lock yet: the loser's pool_state insert
+            // waits on the winner's key and fails once it commits, and `import_rows` tries once more.
+            sqlx::query("UPDATE pool_state SET updated_at = updated_at WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
             let existing: Option<(i64, String, f64, i64)> =
                 sqlx::query_as("SELECT id, checksum, holdout_fraction, seed FROM imports ORDER BY id LIMIT 1")
                     .fetch_optional(&mut *tx)
@@ -134,7 +159,7 @@ impl Store {
                 .bind(started_at)
                 .execute(&mut *tx)
                 .await?;
-            tx.insert_source_rows(&rows, &placement, id).await?;
+            tx.insert_source_rows(rows, &placement, id).await?;
             sqlx::query("UPDATE imports SET finished_at = $1 WHERE id = $2")
                 .bind(Utc::now())
                 .bind(id)
@@ -165,6 +190,12 @@ impl Store {
             seconds: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// The write that lost a race with a concurrent import: a unique key the winner took.
+fn lost_race(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
 }
 
 /// Bulk insert of source rows inside the caller's transaction: COPY on PostgreSQL, multi-row INSERTs on

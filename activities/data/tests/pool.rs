@@ -21,6 +21,13 @@ async fn import_sample(db: &common::TestDb) -> data::ImportReport {
         .unwrap()
 }
 
+async fn source_rows(db: &common::TestDb) -> i64 {
+    db.store
+        .count("SELECT COUNT(*) FROM source_rows")
+        .await
+        .unwrap()
+}
+
 on_both_backends!(import_load_until_full, async |db: &common::TestDb| {
     let store = &db.store;
     let report = import_sample(db).await;
@@ -121,13 +128,7 @@ on_both_backends!(
         let again = import_sample(db).await;
         assert!(again.already_imported);
         assert_eq!(again.import_id, first.import_id);
-        assert_eq!(
-            db.store
-                .count("SELECT COUNT(*) FROM source_rows")
-                .await
-                .unwrap(),
-            6698
-        );
+        assert_eq!(source_rows(db).await, 6698);
 
         let other = db.dir.path().join("other.csv");
         std::fs::write(
@@ -141,13 +142,7 @@ on_both_backends!(
             .await
             .unwrap_err();
         assert!(matches!(err, DataError::PoolConflict { .. }), "{err}");
-        assert_eq!(
-            db.store
-                .count("SELECT COUNT(*) FROM source_rows")
-                .await
-                .unwrap(),
-            6698
-        );
+        assert_eq!(source_rows(db).await, 6698);
     }
 );
 
@@ -216,6 +211,62 @@ on_both_backends!(
                 .unwrap(),
             2 * step
         );
+    }
+);
+
+on_both_backends!(
+    concurrent_imports_of_two_sources_one_wins,
+    async |db: &common::TestDb| {
+        // Two different sources imported at once on an empty database: one lands whole, the other is told a
+        // pool exists (not a raw unique-key or lock error).
+        // The other source is the sample plus one row: both take as long to read, so they overlap.
+        let other = db.dir.path().join("other.csv");
+        let mut text = std::fs::read_to_string(common::sample_csv()).unwrap();
+        assert!(text.ends_with('\n'));
+        text.push_str("Produit en plus,,987654321012,1,10\n");
+        std::fs::write(&other, text).unwrap();
+        let race = |f: SourceFiles, g: SourceFiles| {
+            let (a, b) = (db.store.clone(), db.store.clone());
+            async move {
+                let (ra, rb) = tokio::join!(
+                    tokio::spawn(async move { a.import(&f, &opts()).await }),
+                    tokio::spawn(async move { b.import(&g, &opts()).await }),
+                );
+                (ra.unwrap(), rb.unwrap())
+            }
+        };
+        let (ra, rb) = race(
+            SourceFiles::Merged(common::sample_csv()),
+            SourceFiles::Merged(other.clone()),
+        )
+        .await;
+        let (won, lost) = match (&ra, &rb) {
+            (Ok(w), Err(l)) | (Err(l), Ok(w)) => (w, l),
+            _ => panic!("exactly one import must land: {ra:?} / {rb:?}"),
+        };
+        assert!(!won.already_imported);
+        assert!(matches!(lost, DataError::PoolConflict { .. }), "{lost}");
+        let rows = source_rows(db).await;
+        assert_eq!(rows, won.total_rows, "only the winner's rows are stored");
+    }
+);
+
+on_both_backends!(
+    concurrent_imports_of_one_source_import_it_once,
+    async |db: &common::TestDb| {
+        let (a, b) = (db.store.clone(), db.store.clone());
+        let sample = || SourceFiles::Merged(common::sample_csv());
+        let (ra, rb) = tokio::join!(
+            tokio::spawn(async move { a.import(&sample(), &opts()).await }),
+            tokio::spawn(async move { b.import(&sample(), &opts()).await }),
+        );
+        let (ra, rb) = (ra.unwrap().unwrap(), rb.unwrap().unwrap());
+        assert_eq!(ra.import_id, rb.import_id);
+        assert!(
+            ra.already_imported != rb.already_imported,
+            "{ra:?} / {rb:?}"
+        );
+        assert_eq!(source_rows(db).await, 6698);
     }
 );
 

@@ -5,23 +5,38 @@
 //! crate numbers `##` pieces in hash-map order, so WordPiece training breaks ties differently from run to run;
 //! BPE over a `▁`-marked corpus is deterministic (tested below), and keeps word starts apart from word middles.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use tokenizers::models::bpe::{BPE, BpeTrainer};
 use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
 use tokenizers::{
-    AddedToken, DecoderWrapper, Model, NormalizerWrapper, PostProcessorWrapper, Tokenizer,
-    TokenizerImpl,
+    AddedToken, DecoderWrapper, Model, ModelWrapper, NormalizerWrapper, PostProcessorWrapper,
+    PreTokenizerWrapper, Tokenizer, TokenizerImpl,
 };
 
 use crate::error::ModelError;
 
 const UNKNOWN: &str = "[UNK]";
 
+/// Words whose ids the tokenizer keeps (about 4 MB at most); later words are tokenized each time.
+const WORD_CACHE_WORDS: usize = 100_000;
+
+/// Each word seen, with its sub-word ids.
+type WordIds = HashMap<Box<str>, Box<[u32]>>;
+
 /// A trained BPE tokenizer over prepared text.
 #[derive(Clone)]
 pub struct SubwordTokenizer {
     inner: Tokenizer,
+    /// Ids of each word seen, shared by clones. Prepared text is single-spaced words, and the pre-tokenizer
+    /// turns each into `▁word` on its own: the ids of a text are its words' ids in order, so a word is
+    /// tokenized once, not rebuilt through the tokenizer's offsets and strings on every request.
+    words: Arc<RwLock<WordIds>>,
+    /// False when the tokenizer has a normalizer, added tokens or a post-processor: the word path could
+    /// differ, so every text goes through the tokenizer whole.
+    by_word: bool,
 }
 
 impl std::fmt::Debug for SubwordTokenizer {
@@ -66,7 +81,21 @@ impl SubwordTokenizer {
             .map_err(tok_err)?;
         let mut inner = Tokenizer::new(tokenizer.get_model().clone());
         inner.with_pre_tokenizer(Some(pre_tokenizer()));
-        Ok(Self { inner })
+        Ok(Self::new(inner))
+    }
+
+    fn new(inner: Tokenizer) -> Self {
+        let by_word = inner.get_normalizer().is_none()
+            && inner.get_post_processor().is_none()
+            && inner.get_added_tokens_decoder().is_empty()
+            && matches!(inner.get_model(), ModelWrapper::BPE(_))
+            && matches!(inner.get_pre_tokenizer(), Some(PreTokenizerWrapper::Metaspace(m))
+                if m.get_replacement() == '▁' && m.get_split() && m.get_prepend_scheme() == PrependScheme::Always);
+        Self {
+            inner,
+            words: Arc::default(),
+            by_word,
+        }
     }
 
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
@@ -76,15 +105,70 @@ impl SubwordTokenizer {
     pub fn load(path: &Path) -> Result<Self, ModelError> {
         let inner = Tokenizer::from_file(path)
             .map_err(|e| ModelError::artifact(path, format!("cannot read tokenizer: {e}")))?;
-        Ok(Self { inner })
+        Ok(Self::new(inner))
     }
 
     pub fn vocab_size(&self) -> usize {
         self.inner.get_model().get_vocab_size()
     }
 
-    /// Sub-word ids of prepared text.
+    /// Sub-word ids of prepared text: the same ids as the whole tokenizer gives ([`Self::ids_whole`]).
     pub fn ids(&self, prepared: &str) -> Result<Vec<u32>, ModelError> {
+        // The word path holds for single-spaced words without the marker (what `prepare` makes).
+        if !self.by_word
+            || prepared.is_empty()
+            || prepared.starts_with(' ')
+            || prepared.ends_with(' ')
+            || prepared.contains("  ")
+            || prepared.contains('▁')
+        {
+            return self.ids_whole(prepared);
+        }
+        let mut ids = Vec::with_capacity(prepared.len() / 3);
+        let mut missing: Vec<(usize, &str)> = Vec::new();
+        {
+            let words = self.words.read().unwrap_or_else(|e| e.into_inner());
+            for word in prepared.split(' ') {
+                match words.get(word) {
+                    Some(known) => ids.extend_from_slice(known),
+                    None => missing.push((ids.len(), word)),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(ids);
+        }
+        // Tokenize the new words, splice their ids in place (from the back, so earlier positions hold).
+        let model = self.inner.get_model();
+        let mut marked = String::new();
+        let mut learned = Vec::with_capacity(missing.len());
+        for &(_, word) in &missing {
+            marked.clear();
+            marked.push('▁');
+            marked.push_str(word);
+            let word_ids: Box<[u32]> = model
+                .tokenize(&marked)
+                .map_err(tok_err)?
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            learned.push(word_ids);
+        }
+        for (&(at, _), word_ids) in missing.iter().zip(&learned).rev() {
+            ids.splice(at..at, word_ids.iter().copied());
+        }
+        let mut words = self.words.write().unwrap_or_else(|e| e.into_inner());
+        for (&(_, word), word_ids) in missing.iter().zip(learned) {
+            if words.len() >= WORD_CACHE_WORDS {
+                break;
+            }
+            words.entry(word.into()).or_insert(word_ids);
+        }
+        Ok(ids)
+    }
+
+    /// Sub-word ids through the whole tokenizer (pre-tokenizer, model, encoding).
+    pub fn ids_whole(&self, prepared: &str) -> Result<Vec<u32>, ModelError> {
         let encoding = self.inner.encode_fast(prepared, false).map_err(tok_err)?;
         Ok(encoding.get_ids().to_vec())
     }
@@ -120,5 +204,45 @@ mod tests {
         );
         assert_eq!(ka, kb, "same pieces");
         assert_eq!(va, vb, "same ids");
+    }
+
+    #[test]
+    fn word_path_gives_the_whole_tokenizers_ids() {
+        let corpus: Vec<String> = (0..300)
+            .map(|i| {
+                format!(
+                    "piscine{} filtre pompe{} bache spa{}",
+                    i % 7,
+                    i % 11,
+                    i % 13
+                )
+            })
+            .collect();
+        let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
+        let t = SubwordTokenizer::train(&corpus, 120).unwrap();
+        assert!(t.by_word);
+        let dir = tempfile::tempdir().unwrap();
+        t.save(&dir.path().join("tokenizer.json")).unwrap();
+        let loaded = SubwordTokenizer::load(&dir.path().join("tokenizer.json")).unwrap();
+        assert!(loaded.by_word, "a saved tokenizer loads onto the word path");
+        let texts = [
+            "piscine3 filtre pompe4",
+            "piscine3 filtre pompe4",          // every word cached now
+            "pompe4 zzzz piscine3 qqq filtre", // unknown letters, cached and new words mixed
+            "é ü 漢字 a",
+            "bache  spa2", // two spaces, leading or trailing, and the marker: the whole tokenizer
+            " bache",
+            "bache ",
+            "ba▁che",
+            "",
+            "tab\tinside word",
+        ];
+        for text in texts {
+            assert_eq!(
+                loaded.ids(text).unwrap(),
+                loaded.ids_whole(text).unwrap(),
+                "{text:?}"
+            );
+        }
     }
 }

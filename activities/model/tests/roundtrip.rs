@@ -210,3 +210,26 @@ fn training_resumes_from_a_checkpoint() {
         "a foreign checkpoint is refused"
     );
 }
+
+#[test]
+fn subword_word_path_matches_the_whole_tokenizer_on_the_sample() {
+    // The serving fast path (ids word by word, cached) must give exactly the tokenizer's ids on real text.
+    let (train_rows, validation) = small_split();
+    let prepared: Vec<String> = train_rows
+        .iter()
+        .chain(&validation)
+        .map(|r| model::prepare_text(&r.designation, &r.description))
+        .collect();
+    let corpus: Vec<&str> = prepared.iter().map(String::as_str).collect();
+    let tokenizer = model::subword::SubwordTokenizer::train(&corpus, 8000).unwrap();
+    // Twice: first filling the word cache, then from it.
+    for _ in 0..2 {
+        for text in &corpus {
+            assert_eq!(
+                tokenizer.ids(text).unwrap(),
+                tokenizer.ids_whole(text).unwrap(),
+                "{text:?}"
+            );
+        }
+    }
+}

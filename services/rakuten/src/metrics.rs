@@ -88,7 +88,7 @@ impl ServeMetrics {
                         &[
                             KeyValue::new("name", v.name.clone()),
                             KeyValue::new("version", m.version_label.clone()),
-                            KeyValue::new("stage", v.stage.as_str()),
+                            KeyValue::new("stage", s.stage_of(m)),
                         ],
                     );
                 }

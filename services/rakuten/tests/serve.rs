@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use rakuten::serve::{Limits, ServeConfig};
 use rakuten_proto::v1::{PredictBatchRequest, PredictRequest};
+use registry::{Registry, Stage};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use serving::{Server, promote, register, trained_models, wait_until};
@@ -190,6 +191,34 @@ async fn unhealthy_without_a_model_then_serving_once_one_is_promoted() {
         .post_ok("/predict", &json!({"designation": "Livre de cuisine"}))
         .await;
     assert_eq!(body["model_version"], version.to_string());
+
+    // Archived with nothing promoted in its place: it keeps serving, and health says it is no longer Production.
+    Registry::new(db.store.clone(), db.artifacts())
+        .transition(
+            contracts::MODEL_NAME,
+            version,
+            Stage::Archived,
+            "test",
+            "test",
+        )
+        .await
+        .unwrap();
+    let health = server.wait_status("degraded").await;
+    assert_eq!(health["model"]["stage"], "Archived");
+    assert_eq!(health["model"]["in_production"], false);
+    assert_eq!(
+        server.get_json("/models/current").await["stage"],
+        "Archived"
+    );
+    let body = server
+        .post_ok("/predict", &json!({"designation": "Livre de cuisine"}))
+        .await;
+    assert_eq!(body["model_version"], version.to_string());
+    promote(&db, version).await;
+    let health = server.wait_status("healthy").await;
+    assert_eq!(health["model"]["stage"], "Production");
+    assert_eq!(health["model"]["in_production"], true);
+
     let services = server.reflected_services().await;
     for s in [
         "rakuten.inference.v1.InferenceService",

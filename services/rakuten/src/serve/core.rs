@@ -80,6 +80,30 @@ pub struct ModelSlot {
     pub current: ArcSwapOption<LoadedModel>,
     pub load_failures: AtomicU64,
     pub last_failure: Mutex<Option<LoadFailure>>,
+    /// The served version's stage as the registry says now, once it has left Production with nothing promoted
+    /// in its place (archived, rolled back to nothing): it keeps serving, and health says so. `None` while it
+    /// is the Production version.
+    pub retired_stage: Mutex<Option<String>>,
+}
+
+impl ModelSlot {
+    /// The stage of the served model: Production, or what it became since it was loaded.
+    pub fn stage_of(&self, m: &LoadedModel) -> String {
+        match self.retired_stage.lock().ok().and_then(|s| s.clone()) {
+            Some(stage) => stage,
+            None => m.version.stage.as_str().to_string(),
+        }
+    }
+
+    pub fn retired(&self) -> bool {
+        self.retired_stage.lock().is_ok_and(|s| s.is_some())
+    }
+
+    pub fn set_retired_stage(&self, stage: Option<String>) {
+        if let Ok(mut s) = self.retired_stage.lock() {
+            *s = stage;
+        }
+    }
 }
 
 /// One answer, with the model that gave it (kept alive by the `Arc` even if a swap happens meanwhile).

@@ -43,8 +43,9 @@ fn output(o: PredictOutput) -> PredictResponse {
     }
 }
 
-/// The model's description, shared with `GET /models/current`.
-pub fn model_info(m: &LoadedModel) -> ModelInfo {
+/// The model's description, shared with `GET /models/current`; `stage` is its stage now
+/// ([`super::core::ModelSlot::stage_of`]).
+pub fn model_info(m: &LoadedModel, stage: String) -> ModelInfo {
     let v = &m.version;
     let metrics = v
         .metrics
@@ -58,7 +59,7 @@ pub fn model_info(m: &LoadedModel) -> ModelInfo {
     ModelInfo {
         name: v.name.clone(),
         version: m.version_label.clone(),
-        stage: v.stage.as_str().to_string(),
+        stage,
         metrics,
         loaded_at: m.loaded_at.to_rfc3339(),
         model_type: m.classifier.config().model_type.as_str().to_string(),
@@ -101,6 +102,6 @@ impl InferenceService for GrpcService {
         _request: Request<GetModelRequest>,
     ) -> Result<Response<ModelInfo>, Status> {
         let m = self.core.current().map_err(|e| e.to_status())?;
-        Ok(Response::new(model_info(&m)))
+        Ok(Response::new(model_info(&m, self.core.slot.stage_of(&m))))
     }
 }

@@ -1,6 +1,6 @@
 //! `GET /health` and `GET /metrics`: honest from the first second (no model yet → unhealthy), degraded while a
 //! dependency fails (database unreachable, inference log losing rows, the newest Production version not
-//! loadable), and the last drift report's gauges beside the service's own metrics.
+//! loadable, the served version no longer in Production), and the last drift report's gauges beside the service's own metrics.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +29,10 @@ pub struct ModelHealth {
     pub name: String,
     pub loaded: bool,
     pub version: Option<String>,
+    /// The registry's stage of the served version now (it may have left Production since it was loaded).
     pub stage: Option<String>,
+    /// False once the served version is no longer the Production version and nothing replaced it.
+    pub in_production: bool,
     pub loaded_at: Option<String>,
     pub load_failures: u64,
     /// The last Production version that could not be loaded, until a version loads.
@@ -50,7 +53,11 @@ impl Core {
         let inference_log = self.log.health();
         let status = if current.is_none() {
             "unhealthy"
-        } else if !reachable || inference_log.losing_rows || last_load_failure.is_some() {
+        } else if !reachable
+            || inference_log.losing_rows
+            || last_load_failure.is_some()
+            || self.slot.retired()
+        {
             "degraded"
         } else {
             "healthy"
@@ -61,9 +68,8 @@ impl Core {
                 name: self.model_name.clone(),
                 loaded: current.is_some(),
                 version: current.as_ref().map(|m| m.version_label.clone()),
-                stage: current
-                    .as_ref()
-                    .map(|m| m.version.stage.as_str().to_string()),
+                stage: current.as_ref().map(|m| self.slot.stage_of(m)),
+                in_production: current.is_some() && !self.slot.retired(),
                 loaded_at: current.as_ref().map(|m| m.loaded_at.to_rfc3339()),
                 load_failures: self
                     .slot

@@ -71,13 +71,37 @@ impl Reloader {
                 return;
             }
         };
+        let current = self.core.slot.current.load_full();
         let Some(version) = production else {
-            return; // nothing in Production (yet, or any more): keep serving what we have
+            // Nothing in Production (yet, or any more): keep serving what we have, and say what it is now.
+            if let Some(current) = current {
+                match self
+                    .registry
+                    .version(&current.version.name, current.version.version)
+                    .await
+                {
+                    Ok(v) => {
+                        if !self.core.slot.retired() {
+                            tracing::warn!(
+                                version = v.version,
+                                stage = v.stage.as_str(),
+                                "the served version left Production and none replaced it; still serving it"
+                            );
+                        }
+                        self.core
+                            .slot
+                            .set_retired_stage(Some(v.stage.as_str().to_string()));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot read the served version's stage"),
+                }
+            }
+            return;
         };
-        if let Some(current) = self.core.slot.current.load().as_ref()
+        if let Some(current) = current
             && current.version.version == version.version
             && current.version.artifact_sha256 == version.artifact_sha256
         {
+            self.core.slot.set_retired_stage(None); // promoted again
             return;
         }
         match load_and_warm(&self.registry, &version).await {
@@ -94,6 +118,7 @@ impl Reloader {
             loaded_at: Utc::now(),
         });
         let previous = self.core.slot.current.swap(Some(loaded.clone()));
+        self.core.slot.set_retired_stage(None);
         if let Ok(mut f) = self.core.slot.last_failure.lock() {
             *f = None;
         }

@@ -68,7 +68,7 @@ async fn predict_batch(
 async fn current_model(State(core): State<Arc<Core>>) -> Response {
     match core.current() {
         Ok(m) => {
-            let info = super::grpc::model_info(&m);
+            let info = super::grpc::model_info(&m, core.slot.stage_of(&m));
             axum::Json(serde_json::json!({
                 "name": info.name, "version": info.version, "stage": info.stage, "metrics": info.metrics,
                 "loaded_at": info.loaded_at, "model_type": info.model_type, "holdout_id": info.holdout_id,
