@@ -20,7 +20,9 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use contracts::lifecycle::{DailyDriftInput, IngestInput, TrainingInput, TrainingOptions};
+use contracts::lifecycle::{
+    DailyDriftInput, DailyDriftOutput, IngestInput, TrainingInput, TrainingOptions,
+};
 use data::inference::InferenceRecord;
 use data::{LoadRequest, SourceFiles};
 use rakuten::pipeline::Lifecycle;
@@ -120,6 +122,18 @@ where
         .get_result(WorkflowGetResultOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{id}: {e:?}"))
+}
+
+/// Logs `rows` as inferences, then runs DailyDrift as workflow `id`.
+async fn drift_after(
+    world: &World,
+    client: &Client,
+    rows: &[InferenceRecord],
+    input: &DailyDriftInput,
+    id: &str,
+) -> DailyDriftOutput {
+    world.db.store.append_inference_log(rows).await.unwrap();
+    run(client, workflows::DailyDrift::run, input.clone(), id).await
 }
 
 /// Writes a workflow's history to `$RAKUTEN_RECORD_HISTORIES/<name>.json` when that is set.
@@ -233,14 +247,7 @@ async fn weekly_pipeline_then_daily_drift() {
             )
         })
         .collect();
-    world.db.store.append_inference_log(&calm).await.unwrap();
-    let quiet = run(
-        &client,
-        workflows::DailyDrift::run,
-        drifting.clone(),
-        "drift-1",
-    )
-    .await;
+    let quiet = drift_after(&world, &client, &calm, &drifting, "drift-1").await;
     assert_eq!(quiet.check.current_rows, 500);
     assert!(!quiet.check.retrain, "{quiet:?}");
     assert!(quiet.retraining_workflow_id.is_none());
@@ -264,19 +271,7 @@ async fn weekly_pipeline_then_daily_drift() {
             })
             .collect()
     };
-    world
-        .db
-        .store
-        .append_inference_log(&flood(0))
-        .await
-        .unwrap();
-    let stormy = run(
-        &client,
-        workflows::DailyDrift::run,
-        drifting.clone(),
-        "drift-2",
-    )
-    .await;
+    let stormy = drift_after(&world, &client, &flood(0), &drifting, "drift-2").await;
     assert!(stormy.check.retrain, "{stormy:?}");
     assert_eq!(
         stormy.check.current_rows, 700,
@@ -296,19 +291,7 @@ async fn weekly_pipeline_then_daily_drift() {
     record_history::<workflows::DailyDrift>(&client, "drift-2", "daily_drift").await;
 
     // Drift again the same day: due, but the day's retraining exists; none starts.
-    world
-        .db
-        .store
-        .append_inference_log(&flood(10_000))
-        .await
-        .unwrap();
-    let later = run(
-        &client,
-        workflows::DailyDrift::run,
-        drifting.clone(),
-        "drift-3",
-    )
-    .await;
+    let later = drift_after(&world, &client, &flood(10_000), &drifting, "drift-3").await;
     assert!(later.check.retrain);
     assert!(later.retraining_workflow_id.is_none());
     assert!(
