@@ -2,9 +2,10 @@
 # Inference service benchmark: `rakuten serve` (release) against a Python equivalent of the original service
 # (FastAPI + uvicorn --workers 2 + scikit-learn TF-IDF/LogisticRegression, prometheus_client, CSV log), both
 # trained on the real sample, the same JSON body, the same load tool (hey) at 16 concurrent connections.
-# Prints throughput, p50 and p99 of each and the ratios, then the batch endpoint's items/s.
+# Runs ROUNDS rounds (3) in turns; prints each round's throughput, p50 and p99, the ratios' median and worst
+# round, then the batch endpoint's items/s.
 #
-#   bash bench/serve_bench.sh            # REQUESTS=20000 CONCURRENCY=16 BATCH=256 to change the load
+#   bash bench/serve_bench.sh            # REQUESTS=20000 CONCURRENCY=16 BATCH=256 ROUNDS=3 to change the load
 #   TOOL=wrk bash bench/serve_bench.sh   # wrk instead of hey, SECONDS_PER_RUN=15 per run
 #
 # Needs hey (apt-get install hey; or wrk with TOOL=wrk) and Python with fastapi uvicorn scikit-learn prometheus_client pandas
@@ -122,27 +123,43 @@ hey -n 2000 -c "$concurrency" -m POST -T application/json -d "$body" http://127.
 hey -n 500 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18001/predict >/dev/null
 
 if [ "$tool" = wrk ]; then what="$seconds s per run"; else what="$requests requests"; fi
-echo "tool: $tool, nproc: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg), $what at $concurrency connections"
-ours="$(load rust http://127.0.0.1:18000/predict "$body" "$requests" "$concurrency")"
+rounds="${ROUNDS:-3}"
+echo "tool: $tool, nproc: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg), $what at $concurrency connections, $rounds rounds"
 py_requests=$(( requests / 10 > 3000 ? requests / 10 : 3000 )) # enough for a p99 of 30 samples
-theirs="$(load python http://127.0.0.1:18001/predict "$body" "$py_requests" "$concurrency")"
-batch_ours="$(load rust-batch http://127.0.0.1:18000/predict/batch "$batch_body" 400 4)"
-batch_theirs="$(load python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 100 4)"
+results="$work/results"
+for round in $(seq 1 "$rounds"); do # the services take turns, so a slow minute of the machine hits both
+    {
+        echo "$round $(load rust http://127.0.0.1:18000/predict "$body" "$requests" "$concurrency")"
+        echo "$round $(load python http://127.0.0.1:18001/predict "$body" "$py_requests" "$concurrency")"
+        echo "$round $(load rust-batch http://127.0.0.1:18000/predict/batch "$batch_body" 400 4)"
+        echo "$round $(load python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 100 4)"
+    } >>"$results"
+done
 
-python3 - "$ours" "$theirs" "$batch_ours" "$batch_theirs" "$batch" <<'PY'
-import sys
-def parse(line):
-    name, rps, p50, p99, *codes = line.split()
-    return name, float(rps), float(p50) * 1000, float(p99) * 1000, " ".join(codes)
-ours, theirs = parse(sys.argv[1]), parse(sys.argv[2])
-bo, bt = parse(sys.argv[3]), parse(sys.argv[4])
-n = int(sys.argv[5])
-print(f"{'service':<14}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}  status codes")
-for name, rps, p50, p99, codes in (ours, theirs):
-    print(f"{name:<14}{rps:>12.0f}{p50:>10.2f}{p99:>10.2f}  {codes}")
-print(f"throughput ratio: {ours[1] / theirs[1]:.1f}x (target >= 30x)")
-print(f"p99 ratio: 1/{theirs[3] / ours[3]:.1f} (target <= 1/20)   p50 ratio: 1/{theirs[2] / ours[2]:.1f}")
-for name, rps, p50, p99, codes in (bo, bt):
-    print(f"{name:<14} batches of {n}: {rps * n:>10.0f} items/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms  {codes}")
-print(f"batch items/s target: >= 20000 (ours {bo[1] * n:.0f}, ratio {bo[1] / bt[1]:.1f}x)")
+python3 - "$results" "$batch" <<'PY'
+import statistics, sys
+runs = {}  # name -> [(round, rps, p50 ms, p99 ms, codes)]
+for line in open(sys.argv[1]):
+    rnd, name, rps, p50, p99, *codes = line.split()
+    runs.setdefault(name, []).append((int(rnd), float(rps), float(p50) * 1000, float(p99) * 1000, " ".join(codes)))
+n = int(sys.argv[2])
+med = lambda name, i: statistics.median(r[i] for r in runs[name])
+print(f"{'round':<7}{'service':<14}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}  status codes")
+for name in ("rust", "python"):
+    for rnd, rps, p50, p99, codes in runs[name]:
+        print(f"{rnd:<7}{name:<14}{rps:>12.0f}{p50:>10.2f}{p99:>10.2f}  {codes}")
+# Each round's ratios, then their median and the worst round: a single run is not a measurement here.
+tput = [o[1] / t[1] for o, t in zip(runs["rust"], runs["python"])]
+p99 = [t[3] / o[3] for o, t in zip(runs["rust"], runs["python"])]
+p50 = [t[2] / o[2] for o, t in zip(runs["rust"], runs["python"])]
+print("rounds' throughput ratios: " + ", ".join(f"{r:.1f}x" for r in tput))
+print("rounds' p99 ratios:        " + ", ".join(f"1/{r:.1f}" for r in p99))
+print(f"throughput ratio: median {statistics.median(tput):.1f}x, worst {min(tput):.1f}x (target >= 30x)")
+print(f"p99 ratio: median 1/{statistics.median(p99):.1f}, worst 1/{min(p99):.1f} (target <= 1/20)   p50 ratio: median 1/{statistics.median(p50):.1f}")
+for name in ("rust-batch", "python-batch"):
+    print(f"{name:<14} batches of {n}: median {med(name, 1) * n:>8.0f} items/s (rounds: "
+          + ", ".join(f"{r[1] * n:.0f}" for r in runs[name])
+          + f"), p50 {med(name, 2):.1f} ms, p99 {med(name, 3):.1f} ms  {runs[name][-1][4]}")
+worst_batch = min(r[1] for r in runs["rust-batch"]) * n
+print(f"batch items/s target: >= 20000 (ours: worst round {worst_batch:.0f}, median ratio {med('rust-batch', 1) / med('python-batch', 1):.1f}x)")
 PY

@@ -9,6 +9,7 @@
 //! - [`pipeline`]: the lifecycle's steps (train, evaluate, register, policy), each idempotent.
 //! - [`temporal`]: Temporal client and the local dev server (`temporal server start-dev`).
 //! - [`worker`]: the Temporal worker and its activities (adapters over [`pipeline`] and the capability crates).
+//! - [`runtime`]: the binary's tokio runtime, its workers pinned one per CPU.
 //! - [`serve`]: the inference service (gRPC + REST gateway over one core, hot swap, inference log).
 
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod monitoring;
 pub mod output;
 pub mod pipeline;
+pub mod runtime;
 pub mod serve;
 pub mod temporal;
 pub mod worker;

@@ -125,6 +125,8 @@ impl WorkerThread {
         let thread = std::thread::Builder::new()
             .name("temporal-worker".into())
             .spawn(move || {
+                // Not on the CPU of whichever thread started it (its runtime's threads inherit this mask).
+                crate::runtime::unpin_current_thread();
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .enable_all()
                     .build()?;
