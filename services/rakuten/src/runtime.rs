@@ -1,10 +1,10 @@
 //! The process's async runtime: a multi-threaded tokio runtime whose worker threads are each pinned to their
 //! own CPU, when there are no more workers than CPUs the process may use.
 //!
-//! Why: the inference service's workers share the machine with whatever else runs there (on one host, the
-//! load generator). Left to the scheduler, both workers were often queued on one CPU while the other ran
-//! something else, and a request waited a whole scheduler slice: with wrk at 16 connections on 2 cores the p99
-//! was 3.5–4.4 ms unpinned and 1.8–2.1 ms pinned, at the same throughput (`bench/serve_bench.sh`).
+//! Why: the inference service's workers share the machine with whatever else runs there (in the benchmark, the
+//! load generator). With wrk at 16 connections on 2 cores the p99 was 2.9–4.0 ms unpinned and 1.8–2.1 ms
+//! pinned, at the same throughput (`bench/serve_bench.sh`, 5 rounds each). The likely cause, not traced: left
+//! to the scheduler, a worker is sometimes queued on the other worker's CPU and a request waits a slice.
 //!
 //! Threads inherit their creator's CPU mask, so every thread the runtime starts (its blocking pool included)
 //! first widens its mask back to the process's CPUs, and a worker narrows it to one CPU when it first goes
