@@ -178,19 +178,24 @@ impl SubwordTokenizer {
 mod tests {
     use super::*;
 
-    #[test]
-    fn training_is_deterministic() {
-        let corpus: Vec<String> = (0..300)
+    /// 300 pool-product titles, each followed by `tail(i)`.
+    fn pool_corpus(tail: impl Fn(usize) -> String) -> Vec<String> {
+        (0..300)
             .map(|i| {
                 format!(
-                    "piscine{} filtre pompe{} bache spa{} jouet enfant{}",
+                    "piscine{} filtre pompe{} bache spa{}{}",
                     i % 7,
                     i % 11,
                     i % 13,
-                    i % 3
+                    tail(i)
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let corpus = pool_corpus(|i| format!(" jouet enfant{}", i % 3));
         let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
         let a = SubwordTokenizer::train(&corpus, 120).unwrap();
         let b = SubwordTokenizer::train(&corpus, 120).unwrap();
@@ -208,16 +213,7 @@ mod tests {
 
     #[test]
     fn word_path_gives_the_whole_tokenizers_ids() {
-        let corpus: Vec<String> = (0..300)
-            .map(|i| {
-                format!(
-                    "piscine{} filtre pompe{} bache spa{}",
-                    i % 7,
-                    i % 11,
-                    i % 13
-                )
-            })
-            .collect();
+        let corpus = pool_corpus(|_| String::new());
         let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
         let t = SubwordTokenizer::train(&corpus, 120).unwrap();
         assert!(t.by_word);
