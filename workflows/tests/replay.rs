@@ -61,21 +61,48 @@ async fn recorded_histories_replay_without_nondeterminism() {
     }
 }
 
+/// Replays `file`'s recorded history with `from` replaced by `to`, as code that differs that way would meet it.
+async fn replay_edited(file: &str, from: &str, to: &str) -> Result<(), String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/histories");
+    let json = std::fs::read_to_string(dir.join(file)).unwrap();
+    let edited = json.replace(from, to);
+    assert_ne!(edited, json, "{file} holds {from}");
+    let history = WorkflowHistory::from_json(edited.as_bytes()).unwrap();
+    replayer()
+        .replay_workflow(history)
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
+
 /// The replayer catches what it should: WeeklyIngest's history presented as DailyDrift's (another workflow's
 /// code meeting it: different activities, in another order) is non-deterministic.
 #[tokio::test]
 async fn a_history_replayed_against_other_code_fails() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/histories");
-    let json = std::fs::read_to_string(dir.join("weekly_ingest.json")).unwrap();
-    let renamed = json.replace(
+    let result = replay_edited(
+        "weekly_ingest.json",
         r#""workflow_type":{"name":"WeeklyIngest"}"#,
         r#""workflow_type":{"name":"DailyDrift"}"#,
-    );
-    assert_ne!(renamed, json, "the history names its workflow type");
-    let history = WorkflowHistory::from_json(renamed.as_bytes()).unwrap();
-    let result = replayer().replay_workflow(history).await;
+    )
+    .await;
     assert!(
         result.is_err(),
         "replaying WeeklyIngest's history as DailyDrift succeeded"
+    );
+}
+
+/// A renamed activity is caught: WeeklyIngest's recorded `build_dataset` presented as `build_dataset_v2` (what
+/// the history of a worker running renamed code would hold) does not match today's code.
+#[tokio::test]
+async fn a_renamed_activity_fails_replay() {
+    let error = replay_edited(
+        "weekly_ingest.json",
+        r#""activity_type":{"name":"build_dataset"}"#,
+        r#""activity_type":{"name":"build_dataset_v2"}"#,
+    )
+    .await
+    .expect_err("replaying a history with a renamed activity succeeded");
+    assert!(
+        error.to_lowercase().contains("build_dataset"),
+        "the error names the activity: {error}"
     );
 }

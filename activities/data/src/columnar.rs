@@ -11,8 +11,29 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use crate::dataset::DatasetRow;
 use crate::error::{DataError, Result};
+
+/// One row of a dataset file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatasetRow {
+    pub productid: i64,
+    pub designation: String,
+    pub description: String,
+    pub prdtypecode: i64,
+}
+
+#[cfg(test)]
+impl DatasetRow {
+    /// A row with a title and no description, for tests.
+    pub(crate) fn titled(productid: i64, designation: &str, prdtypecode: i64) -> DatasetRow {
+        DatasetRow {
+            productid,
+            designation: designation.into(),
+            description: String::new(),
+            prdtypecode,
+        }
+    }
+}
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::artifacts::ArtifactStore;
-pub use crate::columnar::{from_parquet, to_parquet};
+pub use crate::columnar::{DatasetRow, from_parquet, to_parquet};
 use crate::error::{DataError, Result};
 use crate::store::{Store, audit, with_pool};
 
@@ -69,28 +69,6 @@ impl Default for DatasetOptions {
             actor: "unknown".into(),
         }
     }
-}
-
-#[cfg(test)]
-impl DatasetRow {
-    /// A row with a title and no description, for tests.
-    pub(crate) fn titled(productid: i64, designation: &str, prdtypecode: i64) -> DatasetRow {
-        DatasetRow {
-            productid,
-            designation: designation.into(),
-            description: String::new(),
-            prdtypecode,
-        }
-    }
-}
-
-/// One row of a dataset file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DatasetRow {
-    pub productid: i64,
-    pub designation: String,
-    pub description: String,
-    pub prdtypecode: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! exported in the original system's CSV shape; and the record of drift reports.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::QueryBuilder;
 
 use crate::error::Result;
@@ -11,7 +11,7 @@ use crate::store::{Store, with_pool};
 /// Input text is kept up to this many characters per field.
 pub const MAX_LOGGED_CHARS: usize = 1000;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct InferenceRecord {
     pub prediction_id: String,
     pub at: DateTime<Utc>,
@@ -71,7 +71,7 @@ impl InferenceRecord {
 }
 
 /// One stored drift report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct DriftReportRecord {
     pub id: String,
     pub at: DateTime<Utc>,
@@ -90,22 +90,6 @@ pub struct DriftReportRecord {
     pub html_sha256: String,
     pub actor: String,
 }
-
-type InferenceRow = (
-    String,
-    DateTime<Utc>,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    i64,
-    i64,
-    bool,
-    i64,
-    f64,
-    f64,
-);
 
 impl Store {
     /// Appends a batch of predictions in one statement per 500 rows; a prediction id already logged is skipped.
@@ -136,32 +120,14 @@ impl Store {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<InferenceRecord>> {
-        let rows: Vec<InferenceRow> = with_pool!(self, p => {
+        Ok(with_pool!(self, p => {
             sqlx::query_as(
                 "SELECT prediction_id, at, model_name, model_version, designation, description, imageid, text_len_chars, \
                  word_count, has_description, predicted_class, confidence, latency_ms FROM inference_log \
                  WHERE at >= $1 AND at < $2 ORDER BY at, prediction_id",
             )
             .bind(since).bind(until).fetch_all(p).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|r| InferenceRecord {
-                prediction_id: r.0,
-                at: r.1,
-                model_name: r.2,
-                model_version: r.3,
-                designation: r.4,
-                description: r.5,
-                imageid: r.6,
-                text_len_chars: r.7,
-                word_count: r.8,
-                has_description: r.9,
-                predicted_class: r.10,
-                confidence: r.11,
-                latency_ms: r.12,
-            })
-            .collect())
+        }))
     }
 
     /// The loaded training rows as drift reference: (designation, description, prdtypecode).
@@ -198,52 +164,13 @@ impl Store {
 
     /// The newest drift reports first.
     pub async fn drift_reports(&self, limit: i64) -> Result<Vec<DriftReportRecord>> {
-        type Row = (
-            String,
-            DateTime<Utc>,
-            DateTime<Utc>,
-            DateTime<Utc>,
-            i64,
-            i64,
-            bool,
-            f64,
-            f64,
-            i64,
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-        );
-        let rows: Vec<Row> = with_pool!(self, p => {
+        Ok(with_pool!(self, p => {
             sqlx::query_as(
                 "SELECT id, at, window_start, window_end, reference_rows, current_rows, dataset_drift, share_drifted, \
                  share_threshold, drifted_columns, columns, json_key, html_key, json_sha256, html_sha256, actor \
                  FROM drift_reports ORDER BY at DESC, id LIMIT $1",
             )
             .bind(limit).fetch_all(p).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|r| DriftReportRecord {
-                id: r.0,
-                at: r.1,
-                window_start: r.2,
-                window_end: r.3,
-                reference_rows: r.4,
-                current_rows: r.5,
-                dataset_drift: r.6,
-                share_drifted: r.7,
-                share_threshold: r.8,
-                drifted_columns: r.9,
-                columns: r.10,
-                json_key: r.11,
-                html_key: r.12,
-                json_sha256: r.13,
-                html_sha256: r.14,
-                actor: r.15,
-            })
-            .collect())
+        }))
     }
 }

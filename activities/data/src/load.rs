@@ -40,12 +40,13 @@ pub enum LoadStatus {
 }
 
 /// One load batch, as the audit trail records it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct LoadBatch {
     pub id: i64,
     pub name: String,
     pub kind: String,
     pub requested_percent: f64,
+    #[sqlx(rename = "row_count")]
     pub rows: i64,
     pub percent_before: f64,
     pub percent_after: f64,
@@ -64,37 +65,8 @@ pub struct LoadOutcome {
     pub percent_loaded: f64,
 }
 
-type BatchRow = (
-    i64,
-    String,
-    String,
-    f64,
-    i64,
-    f64,
-    f64,
-    String,
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
 const BATCH_COLUMNS: &str = "id, name, kind, requested_percent, row_count, percent_before, percent_after, checksum, \
                              actor, started_at, finished_at";
-
-fn batch_from_row(r: BatchRow) -> LoadBatch {
-    LoadBatch {
-        id: r.0,
-        name: r.1,
-        kind: r.2,
-        requested_percent: r.3,
-        rows: r.4,
-        percent_before: r.5,
-        percent_after: r.6,
-        checksum: r.7,
-        actor: r.8,
-        started_at: r.9,
-        finished_at: r.10,
-    }
-}
 
 impl Store {
     /// Loads the next rows of the pool in its fixed order as batch `name`.
@@ -133,7 +105,7 @@ impl Store {
             .await?;
             let Some((pool_rows, loaded)) = state else { return Err(DataError::NoSourcePool) };
 
-            let existing: Option<BatchRow> =
+            let existing: Option<LoadBatch> =
                 sqlx::query_as(&format!("SELECT {BATCH_COLUMNS} FROM load_batches WHERE name = $1"))
                     .bind(name)
                     .fetch_optional(&mut *tx)
@@ -141,16 +113,16 @@ impl Store {
             if let Some(row) = existing {
                 tx.rollback().await?;
                 // The same name asking for something else is a mistake, not a retry.
-                if row.2 != kind || (row.3 - percent).abs() > 1e-9 {
+                if row.kind != kind || (row.requested_percent - percent).abs() > 1e-9 {
                     return Err(DataError::InvalidArgument(format!(
                         "batch {name:?} was applied as a {} load of {}%; this asks for a {kind} load of {percent}%: \
                          use another batch name",
-                        row.2, row.3
+                        row.kind, row.requested_percent
                     )));
                 }
                 return Ok(LoadOutcome {
                     status: LoadStatus::AlreadyApplied,
-                    batch: Some(batch_from_row(row)),
+                    batch: Some(row),
                     loaded_rows: loaded,
                     pool_rows,
                     percent_loaded: percent_of(loaded, pool_rows),
@@ -267,10 +239,9 @@ impl Store {
 
     /// Every load batch, oldest first.
     pub async fn load_batches(&self) -> Result<Vec<LoadBatch>> {
-        let rows: Vec<BatchRow> = with_pool!(self, p => {
+        Ok(with_pool!(self, p => {
             sqlx::query_as(&format!("SELECT {BATCH_COLUMNS} FROM load_batches ORDER BY id")).fetch_all(p).await?
-        });
-        Ok(rows.into_iter().map(batch_from_row).collect())
+        }))
     }
 }
 

@@ -13,10 +13,8 @@
 
 use std::path::Path;
 
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use sha2::{Digest, Sha256};
 
-use crate::checkpoint::write_atomic;
 use crate::classifier::Classifier;
 use crate::config::{FORMAT_VERSION, ModelConfig};
 use crate::error::ModelError;
@@ -25,6 +23,7 @@ use crate::net::Weights;
 use crate::plots;
 use crate::prepare::PREPARATION_VERSION;
 use crate::subword::SubwordTokenizer;
+use crate::tensors::{read_tensors, write_atomic, write_tensors};
 use crate::train::TrainedModel;
 
 pub const MODEL_FILE: &str = "model.safetensors";
@@ -163,65 +162,4 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), ModelErr
     let json =
         serde_json::to_vec_pretty(value).map_err(|e| ModelError::artifact(path, e.to_string()))?;
     write_atomic(path, &json)
-}
-
-/// Serialises f32 tensors in safetensors format.
-pub(crate) fn write_tensors<T: AsRef<[f32]>>(
-    path: &Path,
-    shapes: &[(&'static str, Vec<usize>)],
-    data: &[T],
-) -> Result<Vec<u8>, ModelError> {
-    let raw: Vec<Vec<u8>> = data
-        .iter()
-        .map(|t| t.as_ref().iter().flat_map(|x| x.to_le_bytes()).collect())
-        .collect();
-    let views = shapes
-        .iter()
-        .zip(&raw)
-        .map(|((name, shape), bytes)| {
-            TensorView::new(Dtype::F32, shape.clone(), bytes)
-                .map(|v| (*name, v))
-                .map_err(|e| ModelError::artifact(path, format!("tensor {name}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    safetensors::serialize(views, &None).map_err(|e| ModelError::artifact(path, e.to_string()))
-}
-
-/// Reads exactly the expected f32 tensors, in order, checking type and shape.
-pub(crate) fn read_tensors(
-    path: &Path,
-    bytes: &[u8],
-    expected: &[(&'static str, Vec<usize>)],
-) -> Result<Vec<Vec<f32>>, ModelError> {
-    let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| ModelError::artifact(path, format!("not a safetensors file: {e}")))?;
-    if file.len() != expected.len() {
-        return Err(ModelError::artifact(
-            path,
-            format!("{} tensors, expected {}", file.len(), expected.len()),
-        ));
-    }
-    expected
-        .iter()
-        .map(|(name, shape)| {
-            let view = file
-                .tensor(name)
-                .map_err(|e| ModelError::artifact(path, format!("tensor {name}: {e}")))?;
-            if view.dtype() != Dtype::F32 || view.shape() != shape.as_slice() {
-                return Err(ModelError::artifact(
-                    path,
-                    format!(
-                        "tensor {name} is {:?}{:?}, config.json expects F32{shape:?}",
-                        view.dtype(),
-                        view.shape()
-                    ),
-                ));
-            }
-            Ok(view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect())
-        })
-        .collect()
 }

@@ -1,6 +1,11 @@
 //! Resumable training: after every epoch the current and best weights and the early-stopping state go to the
 //! checkpoint folder; a run with the same config picks up at the next epoch.
 //!
+//! Consistency: each save writes the weights to files named by the epoch, then `state.json` (atomically, by
+//! rename) naming those files, then removes the previous epoch's files. `state.json` is the commit point: a
+//! crash at any moment leaves a state whose weights are the ones it names (at worst, unreferenced files that the
+//! next save removes).
+//!
 //! AdamW's moment estimates are not part of candle's public API, so a resumed run restarts them: the result is
 //! close to, not bit-identical with, an uninterrupted run.
 
@@ -8,15 +13,22 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::artifact::{read_tensors, write_tensors};
 use crate::config::TrainConfig;
 use crate::error::ModelError;
 use crate::net::{Dims, Weights};
-use crate::train::EpochRecord;
+use crate::tensors::{read_tensors, write_atomic, write_tensors};
+
+/// Per-epoch record kept in metrics.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub validation_f1_weighted: f64,
+}
 
 const STATE: &str = "state.json";
-const CURRENT: &str = "current.safetensors";
-const BEST: &str = "best.safetensors";
+const CURRENT: &str = "current";
+const BEST: &str = "best";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
@@ -27,6 +39,16 @@ struct State {
     best_f1: f64,
     epochs_since_best: usize,
     history: Vec<EpochRecord>,
+    /// The weight files this state belongs to (written before it).
+    current_file: String,
+    best_file: String,
+}
+
+/// The epoch a checkpoint folder resumes at, if it holds a readable checkpoint (whatever its config).
+pub fn resume_epoch(dir: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(dir.join(STATE)).ok()?;
+    let state: State = serde_json::from_str(&text).ok()?;
+    Some(state.next_epoch)
 }
 
 pub(crate) struct Checkpoint {
@@ -107,14 +129,19 @@ impl Checkpoint {
             best_f1: state.best_f1,
             epochs_since_best: state.epochs_since_best,
             history: state.history,
-            weights: read(CURRENT)?,
-            best_weights: read(BEST)?,
+            weights: read(&state.current_file)?,
+            best_weights: read(&state.best_file)?,
         }))
     }
 
     pub fn save(&self, dir: &Path, cfg: &TrainConfig, dims: Dims) -> Result<(), ModelError> {
         std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
-        for (name, weights) in [(CURRENT, &self.weights), (BEST, &self.best_weights)] {
+        let file = |kind: &str| format!("{kind}-{}.safetensors", self.next_epoch);
+        let (current_file, best_file) = (file(CURRENT), file(BEST));
+        for (name, weights) in [
+            (&current_file, &self.weights),
+            (&best_file, &self.best_weights),
+        ] {
             let path = dir.join(name);
             let bytes = write_tensors(&path, &dims.tensor_shapes(), &weights.tensors)?;
             write_atomic(&path, &bytes)?;
@@ -127,12 +154,24 @@ impl Checkpoint {
             best_f1: self.best_f1,
             epochs_since_best: self.epochs_since_best,
             history: self.history.clone(),
+            current_file: current_file.clone(),
+            best_file: best_file.clone(),
         };
         let path = dir.join(STATE);
         let json = serde_json::to_vec_pretty(&state)
             .map_err(|e| ModelError::artifact(&path, e.to_string()))?;
-        // The state goes last: a crash before it leaves the previous, consistent epoch.
-        write_atomic(&path, &json)
+        // The commit point: before this rename the previous state and its files are intact.
+        write_atomic(&path, &json)?;
+        // Only now are the previous epoch's weights unreferenced.
+        let entries = std::fs::read_dir(dir).map_err(|e| ModelError::io(dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".safetensors") && name != current_file && name != best_file {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
     }
 }
 
@@ -143,10 +182,4 @@ fn same_run(a: &TrainConfig, b: &TrainConfig) -> bool {
         ..c.clone()
     };
     strip(a) == strip(b)
-}
-
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| ModelError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ModelError;
 use crate::features::FeatureSpec;
 use crate::net::Dims;
+pub use crate::net::Loss;
 
 /// Version of the artifact layout; loading refuses other versions.
 pub const FORMAT_VERSION: u32 = 1;
@@ -57,19 +58,6 @@ impl FromStr for ModelType {
                 ))
             })
     }
-}
-
-/// The training loss over the class scores.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Loss {
-    /// Softmax cross-entropy (multinomial logistic regression).
-    #[default]
-    CrossEntropy,
-    /// One-vs-rest squared hinge `Σₖ max(0, 1 − yₖ·sₖ)²`, `yₖ = ±1`, as scikit-learn's `LinearSVC`.
-    SquaredHinge,
-    /// Crammer–Singer multiclass hinge `max(0, 1 + maxₖ≠y sₖ − s_y)`.
-    MulticlassHinge,
 }
 
 /// Everything that decides a training run. Same config, same rows → same weights.

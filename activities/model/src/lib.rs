@@ -37,7 +37,7 @@
 //! - [`error`] — [`ModelError`].
 
 pub mod artifact;
-mod checkpoint;
+pub mod checkpoint;
 pub mod classifier;
 pub mod config;
 pub mod data;
@@ -48,6 +48,7 @@ pub mod net;
 pub mod plots;
 pub mod prepare;
 pub mod subword;
+mod tensors;
 pub mod train;
 
 pub use classifier::{Classifier, Prediction, ProductText, evaluate};

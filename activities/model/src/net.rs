@@ -13,9 +13,21 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Loss;
 use crate::error::ModelError;
 use crate::features::SparseVec;
+
+/// The training loss over the class scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// Softmax cross-entropy (multinomial logistic regression).
+    #[default]
+    CrossEntropy,
+    /// One-vs-rest squared hinge `Σₖ max(0, 1 − yₖ·sₖ)²`, `yₖ = ±1`, as scikit-learn's `LinearSVC`.
+    SquaredHinge,
+    /// Crammer–Singer multiclass hinge `max(0, 1 + maxₖ≠y sₖ − s_y)`.
+    MulticlassHinge,
+}
 
 /// Shapes of the network, saved in config.json and checked against model.safetensors at load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,8 +20,13 @@ use crate::error::ModelError;
 
 const UNKNOWN: &str = "[UNK]";
 
-/// Words whose ids the tokenizer keeps (about 4 MB at most); later words are tokenized each time.
+/// Words whose ids the tokenizer keeps; later words are tokenized each time.
 const WORD_CACHE_WORDS: usize = 100_000;
+/// Only words of at most this many bytes are kept, so the cache is bounded in bytes too: a kept word costs at
+/// most 48 bytes of text, 49 ids (4 bytes each) and about 80 bytes of boxes and table entry, under 330 bytes,
+/// so the whole cache stays under about 33 MB whatever the traffic (a stream of unique 20,000-character
+/// "words" is tokenized each time, never kept).
+const WORD_CACHE_MAX_WORD_BYTES: usize = 48;
 
 /// Each word seen, with its sub-word ids.
 type WordIds = HashMap<Box<str>, Box<[u32]>>;
@@ -162,7 +167,9 @@ impl SubwordTokenizer {
             if words.len() >= WORD_CACHE_WORDS {
                 break;
             }
-            words.entry(word.into()).or_insert(word_ids);
+            if word.len() <= WORD_CACHE_MAX_WORD_BYTES {
+                words.entry(word.into()).or_insert(word_ids);
+            }
         }
         Ok(ids)
     }
@@ -240,5 +247,21 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn long_words_are_tokenized_but_never_cached() {
+        let corpus = pool_corpus(|_| String::new());
+        let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
+        let t = SubwordTokenizer::train(&corpus, 120).unwrap();
+        let cached = |t: &SubwordTokenizer| t.words.read().unwrap().len();
+        for i in 0..50 {
+            let long = format!("{}{i}", "piscine".repeat(40));
+            let text = format!("filtre {long}");
+            assert_eq!(t.ids(&text).unwrap(), t.ids_whole(&text).unwrap());
+        }
+        assert_eq!(cached(&t), 1, "only the short word is kept");
+        let key_bytes: usize = t.words.read().unwrap().keys().map(|k| k.len()).sum();
+        assert!(key_bytes <= WORD_CACHE_MAX_WORD_BYTES);
     }
 }

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::Checkpoint;
+pub use crate::checkpoint::EpochRecord;
 use crate::classifier::{Classifier, argmax};
 use crate::config::{FORMAT_VERSION, ModelConfig, ModelType, TrainConfig};
 use crate::data::LabeledText;
@@ -34,14 +35,6 @@ pub struct Progress {
     pub validation_f1_weighted: Option<f64>,
     /// True during the final refit on training + validation rows (no validation score then).
     pub refit: bool,
-}
-
-/// Per-epoch record kept in metrics.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    pub epoch: usize,
-    pub train_loss: f32,
-    pub validation_f1_weighted: f64,
 }
 
 /// What a training run reports besides the weights.

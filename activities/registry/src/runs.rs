@@ -39,22 +39,24 @@ pub struct Run {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-type RunRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
-const RUN_SQL: &str = "SELECT r.id, e.name, r.status, r.params, r.metrics, r.dataset_version, r.dataset_sha256, \
+/// A run as stored: JSON columns still text, metric steps in their own table.
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    id: String,
+    experiment: String,
+    status: String,
+    params: String,
+    metrics: String,
+    dataset_version: Option<String>,
+    dataset_sha256: Option<String>,
+    code_version: Option<String>,
+    artifact_uri: Option<String>,
+    artifact_sha256: Option<String>,
+    actor: String,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+}
+const RUN_SQL: &str = "SELECT r.id, e.name AS experiment, r.status, r.params, r.metrics, r.dataset_version, r.dataset_sha256, \
      r.code_version, r.artifact_uri, r.artifact_sha256, r.actor, r.started_at, r.ended_at \
      FROM runs r JOIN experiments e ON e.id = r.experiment_id";
 
@@ -153,27 +155,27 @@ impl Registry {
     async fn run_from_row(&self, r: RunRow) -> Result<Run> {
         let steps: Vec<(String, i64, f64)> = with_pool!(self.store, p => {
             sqlx::query_as("SELECT key, step, value FROM run_metric_steps WHERE run_id = $1 ORDER BY key, step")
-                .bind(&r.0).fetch_all(p).await?
+                .bind(&r.id).fetch_all(p).await?
         });
         let mut by_key: std::collections::BTreeMap<String, Vec<(i64, f64)>> = Default::default();
         for (k, s, v) in steps {
             by_key.entry(k).or_default().push((s, v));
         }
         Ok(Run {
-            id: r.0,
-            experiment: r.1,
-            status: r.2,
-            params: serde_json::from_str(&r.3)?,
-            metrics: serde_json::from_str(&r.4)?,
+            params: serde_json::from_str(&r.params)?,
+            metrics: serde_json::from_str(&r.metrics)?,
             steps: by_key,
-            dataset_version: r.5,
-            dataset_sha256: r.6,
-            code_version: r.7,
-            artifact_uri: r.8,
-            artifact_sha256: r.9,
-            actor: r.10,
-            started_at: r.11,
-            ended_at: r.12,
+            id: r.id,
+            experiment: r.experiment,
+            status: r.status,
+            dataset_version: r.dataset_version,
+            dataset_sha256: r.dataset_sha256,
+            code_version: r.code_version,
+            artifact_uri: r.artifact_uri,
+            artifact_sha256: r.artifact_sha256,
+            actor: r.actor,
+            started_at: r.started_at,
+            ended_at: r.ended_at,
         })
     }
 }

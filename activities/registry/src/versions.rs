@@ -89,19 +89,21 @@ pub struct RegisterRequest {
     pub actor: String,
 }
 
-type VersionRow = (
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-    String,
-);
+/// A version as stored: stage and metrics still text, aliases in their own table.
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    name: String,
+    version: i64,
+    stage: String,
+    run_id: Option<String>,
+    dataset_version: Option<String>,
+    artifact_key: String,
+    artifact_sha256: String,
+    metrics: String,
+    holdout_id: Option<String>,
+    created_at: DateTime<Utc>,
+    actor: String,
+}
 const VERSION_COLUMNS: &str = "name, version, stage, run_id, dataset_version, artifact_key, artifact_sha256, metrics, \
                                holdout_id, created_at, actor";
 
@@ -228,22 +230,22 @@ impl Registry {
     async fn with_aliases(&self, r: VersionRow) -> Result<ModelVersion> {
         let aliases: Vec<String> = with_pool!(self.store, p => {
             sqlx::query_scalar("SELECT alias FROM model_aliases WHERE name = $1 AND version = $2 ORDER BY alias")
-                .bind(&r.0).bind(r.1).fetch_all(p).await?
+                .bind(&r.name).bind(r.version).fetch_all(p).await?
         });
         Ok(ModelVersion {
-            stage: r.2.parse()?,
-            artifact_uri: self.artifacts.url_of(&r.5),
-            name: r.0,
-            version: r.1,
+            stage: r.stage.parse()?,
+            artifact_uri: self.artifacts.url_of(&r.artifact_key),
+            metrics: serde_json::from_str(&r.metrics)?,
             aliases,
-            run_id: r.3,
-            dataset_version: r.4,
-            artifact_key: r.5,
-            artifact_sha256: r.6,
-            metrics: serde_json::from_str(&r.7)?,
-            holdout_id: r.8,
-            created_at: r.9,
-            actor: r.10,
+            name: r.name,
+            version: r.version,
+            run_id: r.run_id,
+            dataset_version: r.dataset_version,
+            artifact_key: r.artifact_key,
+            artifact_sha256: r.artifact_sha256,
+            holdout_id: r.holdout_id,
+            created_at: r.created_at,
+            actor: r.actor,
         })
     }
 

@@ -86,7 +86,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     #[command(flatten)]
-    pub temporal: crate::temporal::TemporalArgs,
+    pub temporal: TemporalArgs,
     /// Local work folder: training checkpoints, so a restarted worker resumes a crashed training
     #[arg(long, env = "RAKUTEN_WORK_DIR", default_value = ".rakuten/work")]
     pub work_dir: PathBuf,
@@ -98,14 +98,14 @@ pub enum SchedulesCommand {
     /// (`0 9 * * *` UTC)
     Apply {
         #[command(flatten)]
-        temporal: crate::temporal::TemporalArgs,
+        temporal: TemporalArgs,
     },
 }
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     #[command(flatten)]
-    pub temporal: crate::temporal::TemporalArgs,
+    pub temporal: TemporalArgs,
     /// Batch name (default: `week-YYYY-Www` of today, UTC)
     #[arg(long)]
     pub batch: Option<String>,
@@ -126,7 +126,7 @@ pub struct IngestArgs {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[command(flatten)]
-    pub temporal: crate::temporal::TemporalArgs,
+    pub temporal: TemporalArgs,
     /// Dataset version (default: the newest)
     #[arg(long)]
     pub dataset: Option<String>,
@@ -144,7 +144,7 @@ pub struct TrainArgs {
 #[derive(Debug, Args)]
 pub struct DriftRunArgs {
     #[command(flatten)]
-    pub temporal: crate::temporal::TemporalArgs,
+    pub temporal: TemporalArgs,
     /// Drift share above which retraining starts (default 0.3)
     #[arg(long)]
     pub threshold: Option<f64>,
@@ -161,34 +161,45 @@ pub struct ServeArgs {
     #[arg(long, env = "RAKUTEN_SERVE_HOST", default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
     /// REST gateway port (0: any free port)
-    #[arg(long, env = "RAKUTEN_HTTP_PORT", default_value_t = crate::serve::DEFAULT_HTTP_PORT)]
+    #[arg(long, env = "RAKUTEN_HTTP_PORT", default_value_t = inference::DEFAULT_HTTP_PORT)]
     pub http_port: u16,
     /// gRPC port (0: any free port)
-    #[arg(long, env = "RAKUTEN_GRPC_PORT", default_value_t = crate::serve::DEFAULT_GRPC_PORT)]
+    #[arg(long, env = "RAKUTEN_GRPC_PORT", default_value_t = inference::DEFAULT_GRPC_PORT)]
     pub grpc_port: u16,
     /// Registered model to serve (its Production version)
     #[arg(long, env = "RAKUTEN_MODEL_NAME", default_value = contracts::MODEL_NAME)]
     pub model_name: String,
     /// Characters allowed in designation, and in description
-    #[arg(long, env = "RAKUTEN_MAX_TEXT_CHARS", default_value_t = crate::serve::Limits::default().max_text_chars)]
+    #[arg(long, env = "RAKUTEN_MAX_TEXT_CHARS", default_value_t = inference::Limits::default().max_text_chars)]
     pub max_text_chars: usize,
     /// Items allowed in one batch
-    #[arg(long, env = "RAKUTEN_MAX_BATCH_ITEMS", default_value_t = crate::serve::Limits::default().max_batch_items)]
+    #[arg(long, env = "RAKUTEN_MAX_BATCH_ITEMS", default_value_t = inference::Limits::default().max_batch_items)]
     pub max_batch_items: usize,
     /// Bytes allowed in one request body
-    #[arg(long, env = "RAKUTEN_MAX_BODY_BYTES", default_value_t = crate::serve::Limits::default().max_body_bytes)]
+    #[arg(long, env = "RAKUTEN_MAX_BODY_BYTES", default_value_t = inference::Limits::default().max_body_bytes)]
     pub max_body_bytes: usize,
     /// How often the registry is re-read for a new Production version (SQLite; PostgreSQL also notifies)
     #[arg(long, env = "RAKUTEN_SERVE_POLL", default_value = "5s", value_parser = parse_std_duration)]
     pub poll: std::time::Duration,
     /// Inference log rows queued before new rows are dropped (and counted)
-    #[arg(long, env = "RAKUTEN_LOG_QUEUE_ROWS", default_value_t = crate::serve::LogConfig::default().queue_rows)]
+    #[arg(long, env = "RAKUTEN_LOG_QUEUE_ROWS", default_value_t = inference::LogConfig::default().queue_rows)]
     pub log_queue_rows: usize,
+    /// Local journal of inference log rows the database cannot take (down, locked or slow); replayed when it
+    /// answers again. One serving process per folder
+    #[arg(
+        long,
+        env = "RAKUTEN_LOG_JOURNAL_DIR",
+        default_value = ".rakuten/journal"
+    )]
+    pub log_journal_dir: PathBuf,
+    /// Bytes the journal may hold; past it rows are dropped and counted. 0 turns the journal off
+    #[arg(long, env = "RAKUTEN_LOG_JOURNAL_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub log_journal_max_bytes: u64,
 }
 
 /// A duration flag: 90s, 30m, 24h, 7d.
 pub fn parse_std_duration(s: &str) -> Result<std::time::Duration, String> {
-    crate::monitoring::parse_duration(s)
+    lifecycle::monitoring::parse_duration(s)
         .and_then(|d| d.to_std().ok())
         .filter(|d| !d.is_zero())
         .ok_or_else(|| format!("{s:?}: expected a positive duration like 5s, 1m or 1h"))
@@ -340,7 +351,7 @@ pub struct UpArgs {
     #[arg(long, default_value_t = contracts::INITIAL_LOAD_PERCENT)]
     pub initial_percent: f64,
     #[command(flatten)]
-    pub temporal: crate::temporal::TemporalArgs,
+    pub temporal: TemporalArgs,
     /// Web UI port of the Temporal dev server that `up` starts (when none answers at --temporal-address)
     #[arg(long, default_value_t = 8233)]
     pub temporal_ui_port: u16,
@@ -348,10 +359,10 @@ pub struct UpArgs {
     #[arg(long)]
     pub no_ingest: bool,
     /// Inference service: REST gateway port (0: any free port)
-    #[arg(long, default_value_t = crate::serve::DEFAULT_HTTP_PORT)]
+    #[arg(long, default_value_t = inference::DEFAULT_HTTP_PORT)]
     pub http_port: u16,
     /// Inference service: gRPC port (0: any free port)
-    #[arg(long, default_value_t = crate::serve::DEFAULT_GRPC_PORT)]
+    #[arg(long, default_value_t = inference::DEFAULT_GRPC_PORT)]
     pub grpc_port: u16,
     /// Set everything up, run the first WeeklyIngest, then stop (instead of serving until Ctrl-C)
     #[arg(long)]
@@ -438,4 +449,19 @@ pub struct GenerateArgs {
     pub rows: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+/// Where Temporal is (every command that talks to it takes these).
+#[derive(Debug, Clone, Args)]
+pub struct TemporalArgs {
+    /// Temporal frontend, host:port
+    #[arg(
+        long,
+        env = "RAKUTEN_TEMPORAL_ADDRESS",
+        default_value = "127.0.0.1:7233"
+    )]
+    pub temporal_address: String,
+    /// Temporal namespace
+    #[arg(long, env = "RAKUTEN_TEMPORAL_NAMESPACE", default_value = "default")]
+    pub namespace: String,
 }

@@ -1,58 +1,27 @@
-//! The `rakuten` command as a library, so tests drive it without a subprocess where they can.
+//! The `rakuten` command: the CLI and the host of the services. It owns the process (runtime, CPU affinity,
+//! signals, exit codes) and the local Temporal dev server; the work itself lives in the crates it hosts:
+//! `worker` (Temporal worker), `inference` (gRPC + REST service), `lifecycle` (the pipeline stages and drift
+//! checks) and the capability crates. Nothing depends on this crate.
 //!
 //! - [`cli`]: the clap definitions (every flag has an `RAKUTEN_*` environment fallback).
 //! - [`commands`]: one module per command group; each returns a serialisable report.
 //! - [`output`]: `--json` prints one JSON document on stdout; otherwise a short human summary.
 //! - [`logging`]: tracing to stderr.
-//! - [`metrics`]: Prometheus text for what this binary publishes (drift gauges).
-//! - [`monitoring`]: drift checks of the inference log against the training data.
-//! - [`pipeline`]: the lifecycle's steps (train, evaluate, register, policy), each idempotent.
-//! - [`temporal`]: Temporal client and the local dev server (`temporal server start-dev`).
-//! - [`worker`]: the Temporal worker and its activities (adapters over [`pipeline`] and the capability crates).
-//! - [`runtime`]: the binary's tokio runtime, its workers pinned one per CPU.
-//! - [`serve`]: the inference service (gRPC + REST gateway over one core, hot swap, inference log).
+//! - [`devserver`]: the local Temporal dev server (`temporal server start-dev`) for `up` and the tests.
+//! - [`runtime`]: the binary's tokio runtime, its workers pinned one per CPU; the stop signal.
+//! - [`tools`]: the `temporal` CLI `up` runs, found or installed under `.rakuten/tools`.
 
 pub mod cli;
 pub mod commands;
+pub mod devserver;
 pub mod logging;
-pub mod metrics;
-pub mod monitoring;
 pub mod output;
-pub mod pipeline;
 pub mod runtime;
-pub mod serve;
-pub mod temporal;
-pub mod worker;
+pub mod tools;
 
 pub use commands::run;
 
-/// 2 for the user's own bad input (a file, a flag), 1 for everything else.
+/// 2 for the user's own bad input (a file, a flag: [`lifecycle::is_bad_input`]), 1 for everything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if let Some(d) = e.downcast_ref::<data::DataError>()
-        && d.is_bad_input()
-    {
-        return 2;
-    }
-    if let Some(r) = e.downcast_ref::<registry::RegistryError>()
-        && r.is_bad_input()
-    {
-        return 2;
-    }
-    if let Some(m) = e.downcast_ref::<model::ModelError>()
-        && !matches!(
-            m,
-            model::ModelError::Io { .. }
-                | model::ModelError::Candle(_)
-                | model::ModelError::Plot { .. }
-        )
-    {
-        return 2;
-    }
-    if e.downcast_ref::<drift::DriftError>().is_some() {
-        return 2; // a fixture file or a column the caller gave
-    }
-    if e.downcast_ref::<commands::UsageError>().is_some() {
-        return 2;
-    }
-    1
+    if lifecycle::is_bad_input(e) { 2 } else { 1 }
 }

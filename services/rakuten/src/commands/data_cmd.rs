@@ -5,7 +5,7 @@ use std::fmt::Write;
 use data::load::{INITIAL_BATCH_NAME, weekly_batch_name};
 use data::{DatasetOptions, ImportOptions, LoadRequest, LoadStatus, SourceFiles};
 
-use super::{UsageError, open_artifacts, open_store};
+use super::{BadInput, open_artifacts, open_store};
 use crate::cli::{DataCommand, DatasetArgs, Global, ImportArgs, LoadArgs};
 use crate::output::emit;
 
@@ -89,13 +89,13 @@ pub(crate) fn source_files(
         (Some(x_train), Some(y_train), None) => Some(SourceFiles::Challenge { x_train, y_train }),
         (None, None, Some(path)) => Some(SourceFiles::Merged(path)),
         (None, None, None) => None,
-        _ => return Err(UsageError("give either --x-train and --y-train, or --csv".into()).into()),
+        _ => return Err(BadInput("give either --x-train and --y-train, or --csv".into()).into()),
     })
 }
 
 async fn import(g: &Global, args: ImportArgs) -> anyhow::Result<()> {
     let files = source_files(args.x_train, args.y_train, args.csv)?
-        .ok_or_else(|| UsageError("give either --x-train and --y-train, or --csv".into()))?;
+        .ok_or_else(|| BadInput("give either --x-train and --y-train, or --csv".into()))?;
     let store = open_store(g).await?;
     let options = ImportOptions {
         holdout_fraction: args.holdout_fraction,
@@ -133,7 +133,7 @@ async fn load(g: &Global, args: LoadArgs) -> anyhow::Result<()> {
             weekly_batch_name(chrono::Utc::now()),
         ),
         _ => {
-            return Err(UsageError(
+            return Err(BadInput(
                 "give exactly one of --initial PERCENT or --percent PERCENT".into(),
             )
             .into());

@@ -1,9 +1,9 @@
 //! `rakuten drift …`: tests on a fixture file, checks on the inference log, the list of reports.
 
-use super::{UsageError, open_store};
+use super::{BadInput, open_store};
 use crate::cli::{DriftCommand, Global};
-use crate::monitoring::drift_check;
 use crate::output::emit;
+use lifecycle::drift_check;
 
 pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
     match cmd {
@@ -21,13 +21,13 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
         } => {
             if !(0.0..=1.0).contains(&threshold) {
                 return Err(
-                    UsageError(format!("--threshold must be in [0, 1], got {threshold}")).into(),
+                    BadInput(format!("--threshold must be in [0, 1], got {threshold}")).into(),
                 );
             }
             let until = chrono::Utc::now();
             let since = super::window_start(&since, until)?;
             let registry = super::models_cmd::registry(g).await?;
-            let scorer = crate::pipeline::load_production(&registry, contracts::MODEL_NAME)
+            let scorer = lifecycle::pipeline::load_production(&registry, contracts::MODEL_NAME)
                 .await?
                 .map(|(_, classifier)| std::sync::Arc::new(classifier));
             let check = drift_check(
@@ -43,7 +43,7 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
             if let Some(path) = metrics_file {
                 // Write then rename, so a collector never reads half a file.
                 let tmp = path.with_extension("prom.tmp");
-                std::fs::write(&tmp, crate::metrics::drift_prometheus_text(&check))?;
+                std::fs::write(&tmp, lifecycle::DriftCheck::prometheus_text(&check))?;
                 std::fs::rename(&tmp, &path)?;
             }
             emit(g.json, &check, |c| {

@@ -14,10 +14,8 @@ use data::{ArtifactStore, Store};
 use crate::cli::{Cli, Command, DbCommand, Global};
 use crate::output::emit;
 
-/// A mistake in how the command was called (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+/// A mistake in how the command was called (exit code 2): the lifecycle's one bad-input error.
+pub use lifecycle::BadInput;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let g = &cli.global;
@@ -61,14 +59,14 @@ pub(crate) fn open_artifacts(g: &Global) -> anyhow::Result<ArtifactStore> {
 pub(crate) fn window_start(
     since: &str,
     until: chrono::DateTime<chrono::Utc>,
-) -> Result<chrono::DateTime<chrono::Utc>, UsageError> {
-    let window = crate::monitoring::parse_duration(since).ok_or_else(|| {
-        UsageError(format!(
+) -> Result<chrono::DateTime<chrono::Utc>, BadInput> {
+    let window = lifecycle::monitoring::parse_duration(since).ok_or_else(|| {
+        BadInput(format!(
             "--since {since:?}: expected a duration like 90s, 30m, 24h or 7d"
         ))
     })?;
     until.checked_sub_signed(window).ok_or_else(|| {
-        UsageError(format!(
+        BadInput(format!(
             "--since {since:?} reaches before any representable time"
         ))
     })

@@ -1,14 +1,15 @@
 //! `rakuten model …` (offline train / eval / predict on files) and `rakuten models register` (score on the
 //! fixed holdout, then register). Candle work runs on a blocking thread, off the async runtime.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use model::{Classifier, ModelType, TrainConfig};
 use registry::{Policy, RegisterRequest, Registry};
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use super::{UsageError, open_store};
+use super::{BadInput, open_store};
 use crate::cli::{Global, ModelCommand, RegisterArgs};
 use crate::output::emit;
 
@@ -24,7 +25,7 @@ pub async fn run(g: &Global, cmd: ModelCommand) -> anyhow::Result<()> {
             let model_type: ModelType = match model_type {
                 Some(t) => t
                     .parse()
-                    .map_err(|e| UsageError(format!("--model-type: {e}")))?,
+                    .map_err(|e| BadInput(format!("--model-type: {e}")))?,
                 None => ModelType::DEFAULT,
             };
             let report =
@@ -64,7 +65,7 @@ pub async fn run(g: &Global, cmd: ModelCommand) -> anyhow::Result<()> {
             top_k,
         } => {
             if designation.trim().is_empty() {
-                return Err(UsageError("--designation must not be empty".into()).into());
+                return Err(BadInput("--designation must not be empty".into()).into());
             }
             let p = blocking(move || {
                 let classifier = Classifier::load(&model)?;
@@ -113,7 +114,7 @@ fn train_files(
     validation_fraction: f64,
 ) -> anyhow::Result<TrainOut> {
     if !(0.0 < validation_fraction && validation_fraction < 0.9) {
-        return Err(UsageError(format!(
+        return Err(BadInput(format!(
             "--validation-fraction must be in (0, 0.9), got {validation_fraction}"
         ))
         .into());
@@ -124,7 +125,7 @@ fn train_files(
         seed,
         ..TrainConfig::for_model(model_type)
     };
-    let trained = model::train(&train, &validation, &cfg, crate::pipeline::log_epoch)?;
+    let trained = model::train(&train, &validation, &cfg, lifecycle::pipeline::log_epoch)?;
     trained.save(out)?;
     let r = &trained.report;
     Ok(TrainOut {
@@ -147,11 +148,11 @@ pub async fn register(g: &Global, r: &Registry, args: RegisterArgs) -> anyhow::R
     let dir = args.model_dir.clone();
     let metrics = blocking(move || {
         let classifier = Classifier::load(&dir)?;
-        Ok(classifier.evaluate(&crate::pipeline::labeled(rows))?)
+        Ok(classifier.evaluate(&lifecycle::pipeline::labeled(rows))?)
     })
     .await?;
     let req = RegisterRequest {
-        metrics: holdout_metrics(&metrics, &holdout_id),
+        metrics: lifecycle::pipeline::holdout_metrics(&metrics, &holdout_id),
         holdout_id: Some(holdout_id),
         actor: g.actor(),
         ..Default::default()
@@ -193,19 +194,6 @@ pub async fn register(g: &Global, r: &Registry, args: RegisterArgs) -> anyhow::R
             ));
         }
         s
-    })
-}
-
-/// What the registry keeps of an evaluation: headline scores, per-class F1, the holdout it ran on.
-pub fn holdout_metrics(m: &model::Metrics, holdout_id: &str) -> serde_json::Value {
-    let per_class: BTreeMap<String, f64> = m
-        .per_class
-        .iter()
-        .map(|c| (c.label.to_string(), c.f1))
-        .collect();
-    serde_json::json!({
-        "accuracy": m.accuracy, "f1_weighted": m.f1_weighted, "f1_macro": m.f1_macro,
-        "holdout_rows": m.count, "holdout_id": holdout_id, "per_class_f1": per_class,
     })
 }
 

@@ -1,8 +1,8 @@
 //! `rakuten serve`: the inference service until SIGINT/SIGTERM.
 
-use super::{UsageError, open_artifacts, open_store};
+use super::{BadInput, open_artifacts, open_store};
 use crate::cli::{Global, ServeArgs};
-use crate::serve::{Limits, LogConfig, ServeConfig};
+use inference::{JournalSettings, Limits, LogConfig, ServeConfig};
 
 pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
     for (flag, value) in [
@@ -12,7 +12,7 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
         ("--log-queue-rows", args.log_queue_rows),
     ] {
         if value == 0 {
-            return Err(UsageError(format!("{flag} must be at least 1")).into());
+            return Err(BadInput(format!("{flag} must be at least 1")).into());
         }
     }
     let store = open_store(g).await?;
@@ -30,11 +30,15 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
         poll: args.poll,
         log: LogConfig {
             queue_rows: args.log_queue_rows,
+            journal: (args.log_journal_max_bytes > 0).then(|| JournalSettings {
+                max_bytes: args.log_journal_max_bytes,
+                ..JournalSettings::new(&args.log_journal_dir)
+            }),
             ..LogConfig::default()
         },
         ..ServeConfig::default()
     };
-    let handle = crate::serve::start(config, store, registry).await?;
+    let handle = inference::start(config, store, registry).await?;
     // Scripts (and `rakuten up`) read where to connect from here, before the first request.
     let addresses = serde_json::json!({
         "http": format!("http://{}", handle.http_addr),
@@ -48,5 +52,7 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
             handle.http_addr, handle.grpc_addr
         );
     }
-    handle.run_until_signal().await
+    crate::runtime::shutdown_signal().await;
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+    handle.shutdown().await
 }

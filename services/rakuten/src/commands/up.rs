@@ -10,9 +10,10 @@ use super::data_cmd::{human_status, source_files};
 use super::workflow_cmd::{ScheduleState, apply_schedules};
 use super::{open_artifacts, open_store, redact};
 use crate::cli::{Global, UpArgs};
+use crate::devserver::{DevServer, DevServerOptions, listening};
 use crate::output::emit;
-use crate::temporal::{DevServer, DevServerOptions, connect_when_ready, listening};
-use crate::worker::{WorkerConfig, WorkerThread, shutdown_signal};
+use crate::runtime::shutdown_signal;
+use worker::{WorkerThread, connect_when_ready};
 
 #[derive(Serialize)]
 struct TemporalReport {
@@ -22,6 +23,8 @@ struct TemporalReport {
     /// True when `up` started the dev server (it stops it on exit); false when one was already running.
     started_here: bool,
     db_file: Option<String>,
+    /// The `temporal` CLI that started the dev server, and where it came from (env, path, tools, installed).
+    cli: Option<crate::tools::Cli>,
     task_queue: String,
 }
 
@@ -31,6 +34,14 @@ struct ServingReport {
     grpc: String,
     health: String,
     metrics: String,
+}
+
+/// This week's WeeklyIngest: started now, or found completed (`started: false`, the same run as before).
+#[derive(Serialize)]
+struct IngestRun {
+    workflow_id: String,
+    run_id: Option<String>,
+    started: bool,
 }
 
 #[derive(Serialize)]
@@ -45,7 +56,7 @@ struct UpReport {
     serving: ServingReport,
     /// The first WeeklyIngest (skipped with `--no-ingest`).
     ingest: Option<contracts::lifecycle::IngestOutput>,
-    ingest_workflow_id: Option<String>,
+    ingest_workflow: Option<IngestRun>,
     production: Option<registry::ModelVersion>,
     status: data::DataStatus,
 }
@@ -94,42 +105,52 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
     let address = args.temporal.temporal_address.clone();
     let namespace = args.temporal.namespace.clone();
     let mut dev_server = None;
+    let mut cli = None;
     if !listening(&address) {
         let port = address
             .rsplit(':')
             .next()
             .and_then(|p| p.parse::<u16>().ok())
             .ok_or_else(|| {
-                super::UsageError(format!("--temporal-address {address:?} is not host:port"))
+                super::BadInput(format!("--temporal-address {address:?} is not host:port"))
             })?;
         let db_file = state.join("temporal.db");
-        tracing::info!(%address, db = %db_file.display(), "starting a Temporal dev server");
+        let temporal = crate::tools::temporal_cli(&state)?;
+        tracing::info!(%address, db = %db_file.display(), cli = %temporal.path.display(), "starting a Temporal dev server");
         dev_server = Some(
             DevServer::start(&DevServerOptions {
                 db_file,
                 port,
                 ui_port: Some(args.temporal_ui_port),
                 log_file: Some(state.join("temporal.log")),
+                temporal_cli: Some(temporal.path.clone()),
             })
             .await?,
         );
+        cli = Some(temporal);
     }
     let client =
         connect_when_ready(&address, &namespace, std::time::Duration::from_secs(30)).await?;
-    let worker = WorkerThread::spawn(WorkerConfig::new(
-        &address,
-        &namespace,
-        store.clone(),
-        artifacts.clone(),
-        state.join("work"),
-        format!("worker:{}", g.actor()),
-    ))?;
+    let worker = WorkerThread::spawn_with(
+        super::workflow_cmd::worker_config(
+            g,
+            &args.temporal,
+            store.clone(),
+            artifacts.clone(),
+            state.join("work"),
+        ),
+        crate::runtime::unpin_current_thread,
+    )?;
     let schedules = apply_schedules(&client).await?;
     let registry = registry::Registry::new(store.clone(), artifacts.clone());
-    let serving = crate::serve::start(
-        crate::serve::ServeConfig {
+    let serving = inference::start(
+        inference::ServeConfig {
             http_port: args.http_port,
             grpc_port: args.grpc_port,
+            log: inference::LogConfig {
+                journal: Some(inference::JournalSettings::new(state.join("journal"))),
+                ..Default::default()
+            },
             ..Default::default()
         },
         store.clone(),
@@ -137,7 +158,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
     )
     .await?;
 
-    let (ingest, ingest_workflow_id) = if args.no_ingest {
+    let (ingest, ingest_workflow) = if args.no_ingest {
         (None, None)
     } else {
         let (year, week) = contracts::calendar::iso_week(chrono::Utc::now().timestamp());
@@ -147,20 +168,41 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
             initial_percent: Some(args.initial_percent),
             ..Default::default()
         };
-        let handle = client
+        // One run per week: a week whose WeeklyIngest completed is found, not started again (the id may be
+        // reused only after a failed run); a running one is joined.
+        let started = client
             .start_workflow(
                 workflows::WeeklyIngest::run,
                 input,
                 temporalio_client::WorkflowStartOptions::new(contracts::TASK_QUEUE, id.clone())
-                    .id_reuse_policy(temporalio_client::WorkflowIdReusePolicy::AllowDuplicate)
+                    .id_reuse_policy(
+                        temporalio_client::WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
+                    )
                     .id_conflict_policy(temporalio_client::WorkflowIdConflictPolicy::UseExisting)
                     .build(),
             )
-            .await?;
-        let result = handle
-            .get_result(temporalio_client::WorkflowGetResultOptions::default())
-            .await?;
-        (Some(result), Some(id))
+            .await;
+        let options = temporalio_client::WorkflowGetResultOptions::default;
+        let (result, run_id, started) = match started {
+            Ok(handle) => {
+                let run_id = handle.run_id().map(str::to_string);
+                (handle.get_result(options()).await?, run_id, true)
+            }
+            Err(temporalio_client::errors::WorkflowStartError::AlreadyStarted {
+                run_id, ..
+            }) => {
+                tracing::info!(workflow_id = %id, "this week's WeeklyIngest already completed");
+                let handle = client.get_workflow_handle::<workflows::WeeklyIngest>(id.clone());
+                (handle.get_result(options()).await?, run_id, false)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let run = IngestRun {
+            workflow_id: id,
+            run_id,
+            started,
+        };
+        (Some(result), Some(run))
     };
 
     let report = UpReport {
@@ -179,6 +221,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
             db_file: dev_server
                 .as_ref()
                 .map(|s| s.db_file().display().to_string()),
+            cli,
             task_queue: contracts::TASK_QUEUE.into(),
         },
         schedules,
@@ -189,7 +232,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
             metrics: format!("http://{}/metrics", serving.http_addr),
         },
         ingest,
-        ingest_workflow_id,
+        ingest_workflow,
         production: registry.production(contracts::MODEL_NAME).await?,
         status: store.status().await?,
     };
@@ -241,10 +284,18 @@ fn human(r: &UpReport) -> String {
         ));
     }
     s.push_str(&human_status(&r.status));
-    if let (Some(i), Some(id)) = (&r.ingest, &r.ingest_workflow_id) {
+    if let (Some(i), Some(run)) = (&r.ingest, &r.ingest_workflow) {
         s.push_str(&format!(
-            "\n{id}: batch {} {} ({:.1} % loaded)",
-            i.load.batch, i.load.status, i.load.percent_loaded
+            "\n{}{}: batch {} {} ({:.1} % loaded)",
+            run.workflow_id,
+            if run.started {
+                ""
+            } else {
+                " (completed earlier)"
+            },
+            i.load.batch,
+            i.load.status,
+            i.load.percent_loaded
         ));
         if let Some(d) = &i.dataset {
             s.push_str(&format!("; dataset {}", d.dataset_id));

@@ -16,20 +16,43 @@ use temporalio_client::{
 use temporalio_common::HasWorkflowDefinition;
 use workflows::{DailyDrift, Training, WeeklyIngest};
 
-use super::{UsageError, open_artifacts, open_store};
+use super::{BadInput, open_artifacts, open_store};
+use crate::cli::TemporalArgs;
 use crate::cli::{DriftRunArgs, Global, IngestArgs, SchedulesCommand, TrainArgs, WorkerArgs};
 use crate::output::emit;
-use crate::temporal::{TemporalArgs, connect};
-use crate::worker::{WorkerConfig, run_until, shutdown_signal};
+use crate::runtime::shutdown_signal;
+use worker::{WorkerConfig, connect, run_until};
+
+/// The commit this binary was built from (`build.rs`), recorded as the code version of the runs it trains.
+pub const CODE_VERSION: Option<&str> = option_env!("RAKUTEN_GIT_SHA");
+
+/// The worker this binary hosts: runs are recorded with its code version and `worker:<actor>`.
+pub(crate) fn worker_config(
+    g: &Global,
+    temporal: &TemporalArgs,
+    store: data::Store,
+    artifacts: data::ArtifactStore,
+    work_dir: std::path::PathBuf,
+) -> WorkerConfig {
+    let mut config = WorkerConfig::new(
+        &temporal.temporal_address,
+        &temporal.namespace,
+        store,
+        artifacts,
+        work_dir,
+        format!("worker:{}", g.actor()),
+    );
+    config.lifecycle.code_version = CODE_VERSION.map(str::to_string);
+    config
+}
 
 pub async fn worker(g: &Global, args: WorkerArgs) -> anyhow::Result<()> {
-    let config = WorkerConfig::new(
-        &args.temporal.temporal_address,
-        &args.temporal.namespace,
+    let config = worker_config(
+        g,
+        &args.temporal,
         open_store(g).await?,
         open_artifacts(g)?,
         args.work_dir,
-        format!("worker:{}", g.actor()),
     );
     run_until(&config, shutdown_signal()).await
 }
@@ -292,7 +315,7 @@ pub async fn drift_run(g: &Global, args: DriftRunArgs) -> anyhow::Result<()> {
     if let Some(t) = args.threshold
         && !(0.0..=1.0).contains(&t)
     {
-        return Err(UsageError(format!("--threshold must be in [0, 1], got {t}")).into());
+        return Err(BadInput(format!("--threshold must be in [0, 1], got {t}")).into());
     }
     let client = temporal_client(&args.temporal).await?;
     let id = contracts::daily_drift_workflow_id(&contracts::calendar::utc_date(now_unix()));

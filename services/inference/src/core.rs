@@ -2,22 +2,20 @@
 //! prediction, metrics and the inference log. Both adapters call [`Core::predict`] and [`Core::predict_batch`],
 //! so the same input gives the same answer and the same error on either transport.
 
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arc_swap::ArcSwapOption;
 use chrono::{DateTime, Utc};
 use data::inference::InferenceRecord;
 use data::{ArtifactStore, Store};
-use model::{Classifier, Prediction, ProductText};
-use registry::{ModelVersion, Registry};
-use serde::Serialize;
+use model::{Prediction, ProductText};
+use registry::Registry;
 
-use super::error::ServeError;
-use super::log::{InferenceLog, LogStats};
+use crate::error::ServeError;
+use crate::log::{InferenceLog, LogStats};
 use crate::metrics::ServeMetrics;
-use crate::monitoring::DriftCheck;
+pub use crate::slot::{LoadFailure, LoadedModel, ModelSlot};
+use lifecycle::DriftCheck;
 
 /// The 27 `prdtypecode` classes: the most a `top_k` can ask for.
 pub const MAX_TOP_K: usize = 27;
@@ -54,56 +52,6 @@ pub struct PredictInput {
     pub description: String,
     pub imageid: Option<i64>,
     pub top_k: Option<u64>,
-}
-
-/// The model being served, with where it came from.
-#[derive(Debug)]
-pub struct LoadedModel {
-    pub version: ModelVersion,
-    pub classifier: Classifier,
-    pub loaded_at: DateTime<Utc>,
-    /// `version.version` as the string responses and logs carry.
-    pub version_label: String,
-}
-
-/// A Production version that could not be loaded (the previous model kept serving).
-#[derive(Debug, Clone, Serialize)]
-pub struct LoadFailure {
-    pub version: i64,
-    pub error: String,
-    pub at: DateTime<Utc>,
-}
-
-/// The model slot: read on every request (lock-free), written by the model watcher.
-#[derive(Debug, Default)]
-pub struct ModelSlot {
-    pub current: ArcSwapOption<LoadedModel>,
-    pub load_failures: AtomicU64,
-    pub last_failure: Mutex<Option<LoadFailure>>,
-    /// The served version's stage as the registry says now, once it has left Production with nothing promoted
-    /// in its place (archived, rolled back to nothing): it keeps serving, and health says so. `None` while it
-    /// is the Production version.
-    pub retired_stage: Mutex<Option<String>>,
-}
-
-impl ModelSlot {
-    /// The stage of the served model: Production, or what it became since it was loaded.
-    pub fn stage_of(&self, m: &LoadedModel) -> String {
-        match self.retired_stage.lock().ok().and_then(|s| s.clone()) {
-            Some(stage) => stage,
-            None => m.version.stage.as_str().to_string(),
-        }
-    }
-
-    pub fn retired(&self) -> bool {
-        self.retired_stage.lock().is_ok_and(|s| s.is_some())
-    }
-
-    pub fn set_retired_stage(&self, stage: Option<String>) {
-        if let Ok(mut s) = self.retired_stage.lock() {
-            *s = stage;
-        }
-    }
 }
 
 /// One answer, with the model that gave it (kept alive by the `Arc` even if a swap happens meanwhile).

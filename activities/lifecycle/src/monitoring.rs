@@ -1,5 +1,4 @@
-//! Drift checks on the inference log against the training data: the step the DailyDrift workflow will run
-//! (issue 7). Columns: text length, word count, has description, the designation text, and prediction drift
+//! Drift checks on the inference log against the training data: the step the DailyDrift workflow runs. Columns: text length, word count, has description, the designation text, and prediction drift
 //! (predicted class against the training label distribution), and — when a Production model is given to score
 //! the reference rows — confidence. The report goes to the artifact store as
 //! `drift_metrics.json` and a self-contained HTML page, and is recorded in the database.
@@ -24,6 +23,93 @@ pub struct DriftCheck {
     pub mean_confidence: Option<f64>,
 }
 
+impl DriftCheck {
+    /// The check as Prometheus gauges: the dataset verdict, and each monitored column's score and verdict
+    /// (labelled by column and stattest).
+    pub fn gauges(&self) -> Vec<prometheus::proto::MetricFamily> {
+        let r = &self.record;
+        let registry = prometheus::Registry::new();
+        let gauge = |name: &str, help: &str, value: f64| {
+            let g = prometheus::Gauge::new(name, help).expect("a valid gauge name");
+            g.set(value);
+            registry.register(Box::new(g)).expect("one gauge per name");
+        };
+        gauge(
+            "rakuten_drift_share_ratio",
+            "Share of monitored columns that drifted in the last drift check.",
+            r.share_drifted,
+        );
+        gauge(
+            "rakuten_drift_share_threshold_ratio",
+            "Share of drifted columns above which the dataset drifts and retraining is due.",
+            r.share_threshold,
+        );
+        gauge(
+            "rakuten_dataset_drift_detected",
+            "1 when the last drift check found dataset drift, else 0.",
+            f64::from(u8::from(r.dataset_drift)),
+        );
+        gauge(
+            "rakuten_drift_current_rows",
+            "Inferences compared in the last drift check.",
+            r.current_rows as f64,
+        );
+        gauge(
+            "rakuten_drift_check_timestamp_seconds",
+            "When the last drift check ran (Unix time).",
+            r.at.timestamp_millis() as f64 / 1000.0,
+        );
+        let columns = self
+            .report
+            .as_ref()
+            .and_then(|j| j.get("columns"))
+            .and_then(|c| c.as_array())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let per_column = |name: &str, help: &str, field: &str| {
+            let opts = prometheus::Opts::new(name, help);
+            let g = prometheus::GaugeVec::new(opts, &["column", "stattest"])
+                .expect("a valid gauge name");
+            for c in columns {
+                let (Some(column), Some(test)) = (
+                    c.get("column_name").and_then(|v| v.as_str()),
+                    c.get("stattest").and_then(|v| v.as_str()),
+                ) else {
+                    continue;
+                };
+                let value = match c.get(field) {
+                    Some(serde_json::Value::Bool(b)) => f64::from(u8::from(*b)),
+                    Some(v) => match v.as_f64() {
+                        Some(v) => v,
+                        None => continue,
+                    },
+                    None => continue,
+                };
+                g.with_label_values(&[column, test]).set(value);
+            }
+            registry.register(Box::new(g)).expect("one gauge per name");
+        };
+        per_column(
+            "rakuten_drift_column_score",
+            "Drift score of each monitored column (p-value or distance, per stattest).",
+            "drift_score",
+        );
+        per_column(
+            "rakuten_drift_column_detected",
+            "1 when the column drifted in the last drift check.",
+            "drift_detected",
+        );
+        registry.gather()
+    }
+
+    /// [`DriftCheck::gauges`] in the Prometheus text exposition format.
+    pub fn prometheus_text(&self) -> String {
+        prometheus::TextEncoder::new()
+            .encode_to_string(&self.gauges())
+            .unwrap_or_else(|e| format!("# encoding failed: {e}\n"))
+    }
+}
+
 pub async fn drift_check(
     store: &Store,
     artifacts: &ArtifactStore,
@@ -40,11 +126,13 @@ pub async fn drift_check(
     }
     reference.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(42));
     reference.truncate(MAX_REFERENCE_ROWS);
-    // Named by its window: a retried check of the same window writes the same report, recorded once.
+    // Named by its window (to the millisecond, as the workflow's clock gives it): a retried check of the same
+    // window computes the same report from the same rows (the reference sample is seeded) and its record is
+    // stored once. Rows logged into an already checked window after the check are not in its report.
     let id = format!(
         "drift-{}-{}",
-        since.format("%Y%m%dT%H%M%S"),
-        until.format("%Y%m%dT%H%M%S")
+        since.format("%Y%m%dT%H%M%S%3f"),
+        until.format("%Y%m%dT%H%M%S%3f")
     );
     let prefix = format!("drift/{id}");
 

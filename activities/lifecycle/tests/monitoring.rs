@@ -10,7 +10,7 @@ use promtext::check_prometheus_text;
 use chrono::{Duration, Utc};
 use data::inference::InferenceRecord;
 use data::{LoadRequest, SourceFiles};
-use rakuten::monitoring::drift_check;
+use lifecycle::drift_check;
 
 async fn seeded(db: &common::TestDb) {
     db.store
@@ -117,7 +117,7 @@ on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
     }
 
     // The same result as Prometheus gauges: every sample line parses, the per-column gauges name each column.
-    let text = rakuten::metrics::drift_prometheus_text(&storm);
+    let text = storm.prometheus_text();
     check_prometheus_text(&text);
     assert!(
         text.contains("rakuten_dataset_drift_detected 1\n"),
@@ -210,7 +210,7 @@ async fn confidence_drift_is_judged_by_the_serving_model() {
     )
     .await
     .unwrap();
-    let column = |c: &rakuten::monitoring::DriftCheck, name: &str| {
+    let column = |c: &lifecycle::DriftCheck, name: &str| {
         c.report.as_ref().unwrap()["columns"]
             .as_array()
             .unwrap()

@@ -1,10 +1,8 @@
-//! Prometheus metrics of this binary, in one place. Drift checks publish their result in the Prometheus text
-//! format (a textfile-collector file, and the inference service's `/metrics`); the inference service's own
-//! instruments ([`ServeMetrics`]) go through opentelemetry into a `prometheus::Registry`.
+//! The inference service's Prometheus metrics: its own instruments ([`ServeMetrics`]) go through opentelemetry
+//! into a `prometheus::Registry`; `/metrics` adds the last drift check's gauges (`lifecycle::DriftCheck::gauges`).
 //! Names follow `rakuten_<what>_<unit>[_total]`; labels are bounded (27 classes, the error types of
-//! `serve::error`, two kinds of call, the five monitored columns).
+//! [`crate::error`], two kinds of call, the five monitored columns).
 
-use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -15,9 +13,10 @@ use opentelemetry::metrics::{
 };
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
-use crate::monitoring::DriftCheck;
-use crate::serve::core::ModelSlot;
-use crate::serve::log::LogStats;
+use lifecycle::DriftCheck;
+
+use crate::log::LogStats;
+use crate::slot::ModelSlot;
 
 /// Latency buckets, seconds: one prediction takes tens of microseconds, a large batch up to seconds.
 pub const LATENCY_BUCKETS_SECONDS: [f64; 17] = [
@@ -40,7 +39,8 @@ pub struct ServeMetrics {
     errors: Counter<u64>,
     // Observable instruments live as long as their handles.
     _gauges: [ObservableGauge<f64>; 2],
-    _counters: [ObservableCounter<u64>; 3],
+    _log_gauges: [ObservableGauge<u64>; 2],
+    _counters: [ObservableCounter<u64>; 5],
 }
 
 impl ServeMetrics {
@@ -112,17 +112,53 @@ impl ServeMetrics {
             )
             .with_callback(move |o| o.observe(s.load_failures.load(Ordering::Relaxed), &[]))
             .build();
-        let l = log.clone();
-        let dropped = meter
-            .u64_observable_counter("rakuten_inference_log_dropped_total")
-            .with_description("Inference log rows lost: queue full, or the database write failed.")
-            .with_callback(move |o| o.observe(l.dropped.load(Ordering::Relaxed), &[]))
-            .build();
-        let written = meter
-            .u64_observable_counter("rakuten_inference_log_written_total")
-            .with_description("Inference log rows written to the database.")
-            .with_callback(move |o| o.observe(log.written.load(Ordering::Relaxed), &[]))
-            .build();
+        // The log's counters and gauges, read from its atomics at scrape time.
+        macro_rules! observe_log {
+            ($kind:ident, $name:literal, $help:literal, $field:ident) => {{
+                let l = log.clone();
+                meter
+                    .$kind($name)
+                    .with_description($help)
+                    .with_callback(move |o| o.observe(l.$field.load(Ordering::Relaxed), &[]))
+                    .build()
+            }};
+        }
+        let dropped = observe_log!(
+            u64_observable_counter,
+            "rakuten_inference_log_dropped_total",
+            "Inference log rows lost: queue full, journal full or off, or the journal write failed (an upper bound: a timed-out database write may still land).",
+            dropped
+        );
+        let written = observe_log!(
+            u64_observable_counter,
+            "rakuten_inference_log_written_total",
+            "Inference log rows written to the database.",
+            written
+        );
+        let journaled = observe_log!(
+            u64_observable_counter,
+            "rakuten_inference_log_journaled_total",
+            "Inference log rows written to the local journal because the database was down or behind.",
+            journaled
+        );
+        let replayed = observe_log!(
+            u64_observable_counter,
+            "rakuten_inference_log_replayed_total",
+            "Inference log rows replayed from the journal into the database.",
+            replayed
+        );
+        let journal_bytes = observe_log!(
+            u64_observable_gauge,
+            "rakuten_inference_log_journal_bytes",
+            "Bytes of inference log rows waiting in the local journal.",
+            journal_bytes
+        );
+        let journal_segments = observe_log!(
+            u64_observable_gauge,
+            "rakuten_inference_log_journal_segments",
+            "Journal segment files waiting to be replayed.",
+            journal_segments
+        );
         ServeMetrics {
             registry,
             _provider: provider,
@@ -131,7 +167,8 @@ impl ServeMetrics {
             text_len,
             errors,
             _gauges: [info, loaded_at],
-            _counters: [load_failures, dropped, written],
+            _log_gauges: [journal_bytes, journal_segments],
+            _counters: [load_failures, dropped, written, journaled, replayed],
         }
     }
 
@@ -156,109 +193,12 @@ impl ServeMetrics {
 
     /// Everything in the Prometheus text format: the instruments, then the last drift check's gauges.
     pub fn render(&self, drift: Option<&DriftCheck>) -> String {
-        let mut text = prometheus::TextEncoder::new()
-            .encode_to_string(&self.registry.gather())
-            .unwrap_or_else(|e| format!("# encoding failed: {e}\n"));
+        let mut families = self.registry.gather();
         if let Some(check) = drift {
-            text.push_str(&drift_prometheus_text(check));
+            families.extend(check.gauges());
         }
-        text
+        prometheus::TextEncoder::new()
+            .encode_to_string(&families)
+            .unwrap_or_else(|e| format!("# encoding failed: {e}\n"))
     }
-}
-
-/// The last drift check as Prometheus text exposition format.
-pub fn drift_prometheus_text(check: &DriftCheck) -> String {
-    let r = &check.record;
-    let mut out = String::new();
-    let mut gauge = |name: &str, help: &str, samples: &[(String, f64)]| {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} gauge");
-        for (labels, value) in samples {
-            let _ = writeln!(out, "{name}{labels} {}", fmt_value(*value));
-        }
-    };
-    gauge(
-        "rakuten_drift_share_ratio",
-        "Share of monitored columns that drifted in the last drift check.",
-        &[(String::new(), r.share_drifted)],
-    );
-    gauge(
-        "rakuten_drift_share_threshold_ratio",
-        "Share of drifted columns above which the dataset drifts and retraining is due.",
-        &[(String::new(), r.share_threshold)],
-    );
-    gauge(
-        "rakuten_dataset_drift_detected",
-        "1 when the last drift check found dataset drift, else 0.",
-        &[(String::new(), if r.dataset_drift { 1.0 } else { 0.0 })],
-    );
-    gauge(
-        "rakuten_drift_current_rows",
-        "Inferences compared in the last drift check.",
-        &[(String::new(), r.current_rows as f64)],
-    );
-    gauge(
-        "rakuten_drift_check_timestamp_seconds",
-        "When the last drift check ran (Unix time).",
-        &[(String::new(), r.at.timestamp_millis() as f64 / 1000.0)],
-    );
-    let columns = check
-        .report
-        .as_ref()
-        .and_then(|j| j.get("columns"))
-        .and_then(|c| c.as_array())
-        .cloned()
-        .unwrap_or_default();
-    let per_column = |field: &str| -> Vec<(String, f64)> {
-        columns
-            .iter()
-            .filter_map(|c| {
-                let name = c.get("column_name")?.as_str()?;
-                let test = c.get("stattest")?.as_str()?;
-                let value = match c.get(field)? {
-                    serde_json::Value::Bool(b) => f64::from(u8::from(*b)),
-                    v => v.as_f64()?,
-                };
-                Some((
-                    format!(
-                        "{{column=\"{}\",stattest=\"{}\"}}",
-                        escape(name),
-                        escape(test)
-                    ),
-                    value,
-                ))
-            })
-            .collect()
-    };
-    gauge(
-        "rakuten_drift_column_score",
-        "Drift score of each monitored column (p-value or distance, per stattest).",
-        &per_column("drift_score"),
-    );
-    gauge(
-        "rakuten_drift_column_detected",
-        "1 when the column drifted in the last drift check.",
-        &per_column("drift_detected"),
-    );
-    out
-}
-
-fn fmt_value(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v.is_infinite() {
-        if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        }
-    } else {
-        format!("{v}")
-    }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }

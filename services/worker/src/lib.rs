@@ -1,18 +1,27 @@
-//! The Temporal worker: the lifecycle workflows (crate `workflows`) and their activities ([`activities`]) on
-//! the task queue `contracts::TASK_QUEUE`.
+//! The Temporal worker as a library: the lifecycle workflows (crate `workflows`) and their activities
+//! ([`activities`]: adapters from the workflows' contracts to `lifecycle`) on the task queue
+//! `contracts::TASK_QUEUE`; [`client`] connects to Temporal.
 //!
 //! The SDK's worker future is not `Send` (workflow code runs on one thread), so a worker runs either in the
-//! foreground of `rakuten worker` or on a thread of its own ([`WorkerThread`], for `rakuten up` and tests).
+//! foreground of `rakuten worker` ([`run_until`]) or on a thread of its own ([`WorkerThread`], for `rakuten up`
+//! and tests).
+//!
+//! Depends on `workflows`, `lifecycle` and the capability crates, and the Temporal SDK. Must not depend on: the
+//! inference service, clap, or the `rakuten` binary (which hosts this crate and owns the process: signals, CPU
+//! affinity, the dev server).
 
 pub mod activities;
+pub mod client;
+
+pub use client::{connect, connect_when_ready};
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
-use crate::pipeline::Lifecycle;
 use activities::LifecycleActivities;
+use lifecycle::Lifecycle;
 
 /// Everything a worker needs to run the lifecycle.
 #[derive(Clone)]
@@ -43,6 +52,7 @@ impl WorkerConfig {
                 work_dir,
                 actor,
                 policy: registry::Policy::default(),
+                code_version: None,
             },
         }
     }
@@ -51,7 +61,7 @@ impl WorkerConfig {
 async fn build(config: &WorkerConfig) -> anyhow::Result<Worker> {
     let runtime = Runtime::from_current_tokio(Default::default())
         .map_err(|e| anyhow::anyhow!("Temporal runtime: {e}"))?;
-    let client = crate::temporal::connect(&config.temporal_address, &config.namespace).await?;
+    let client = client::connect(&config.temporal_address, &config.namespace).await?;
     let options = WorkerOptions::new(config.task_queue.clone())
         .register_workflow::<workflows::WeeklyIngest>()?
         .register_workflow::<workflows::Training>()?
@@ -90,29 +100,6 @@ pub async fn run_until(
     Ok(())
 }
 
-/// SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 /// A worker on its own thread and runtime; [`WorkerThread::stop`] shuts it down and waits.
 pub struct WorkerThread {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -121,12 +108,20 @@ pub struct WorkerThread {
 
 impl WorkerThread {
     pub fn spawn(config: WorkerConfig) -> anyhow::Result<WorkerThread> {
+        Self::spawn_with(config, || {})
+    }
+
+    /// [`WorkerThread::spawn`], running `on_start` first on the new thread (the host resets its CPU affinity
+    /// there: the thread and its runtime's threads inherit the mask of whichever thread started it).
+    pub fn spawn_with(
+        config: WorkerConfig,
+        on_start: impl FnOnce() + Send + 'static,
+    ) -> anyhow::Result<WorkerThread> {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("temporal-worker".into())
             .spawn(move || {
-                // Not on the CPU of whichever thread started it (its runtime's threads inherit this mask).
-                crate::runtime::unpin_current_thread();
+                on_start();
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .enable_all()
                     .build()?;

@@ -3,14 +3,14 @@
 
 #[path = "../../../activities/data/tests/common/mod.rs"]
 mod common;
-#[path = "support/prometheus.rs"]
+#[path = "../../../activities/lifecycle/tests/support/prometheus.rs"]
 mod promtext;
 #[path = "support/serving.rs"]
 mod serving;
 
 use std::time::Duration;
 
-use rakuten::serve::{Limits, ServeConfig};
+use inference::{Limits, ServeConfig};
 use rakuten_proto::v1::{PredictBatchRequest, PredictRequest};
 use registry::{Registry, Stage};
 use reqwest::StatusCode;
@@ -621,127 +621,6 @@ async fn log_rows_are_written_and_counted_as_lost_when_the_database_is_gone() {
     server.shutdown().await;
 }
 
-fn rakuten(db: &common::TestDb) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rakuten"));
-    c.env("RAKUTEN_DATABASE_URL", &db.url)
-        .env("RAKUTEN_ARTIFACTS", db.dir.path().join("artifacts"))
-        .env("RAKUTEN_ACTOR", "test");
-    c
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn export_inference_log_writes_the_original_csv() {
-    use chrono::{Duration, Utc};
-    let db = common::TestDb::sqlite().await;
-    let now = Utc::now();
-    let records: Vec<_> = (0..3i64)
-        .map(|i| {
-            data::inference::InferenceRecord::new(
-                format!("p-{i}"),
-                now - Duration::minutes(10 * i),
-                ("rakuten_classifier", "4"),
-                &format!("Livre, \"poche\" {i}"),
-                "<p>deux\nlignes</p>",
-                (i > 0).then_some(i),
-                2705,
-                0.5,
-                0.25,
-            )
-        })
-        .collect();
-    db.store.append_inference_log(&records).await.unwrap();
-    let out = db.dir.path().join("log.csv");
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "--json",
-            "data",
-            "export-inference-log",
-            "--csv",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        rakuten(&db).args(&args).output().unwrap()
-    };
-    let o = run(&[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(report["rows"], 3);
-    let text = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(
-        text.lines().next().unwrap(),
-        "timestamp,prediction_id,model_version,designation,description,imageid,predicted_class,confidence,text_len_chars,latency_ms"
-    );
-    let mut reader = csv::Reader::from_path(&out).unwrap();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 3);
-    // Oldest first; text with commas, quotes and newlines survives; a missing imageid is empty.
-    assert_eq!(&rows[0][1], "p-2");
-    assert_eq!(&rows[2][1], "p-0");
-    assert_eq!(&rows[0][3], "Livre, \"poche\" 2");
-    assert_eq!(&rows[0][4], "<p>deux\nlignes</p>");
-    assert_eq!(&rows[0][5], "2");
-    assert_eq!(&rows[2][5], "");
-    assert_eq!(&rows[2][2], "4");
-    assert_eq!(&rows[2][6], "2705");
-    assert_eq!(
-        rows[2][8].parse::<i64>().unwrap(),
-        records[0].text_len_chars
-    );
-    assert!(chrono::DateTime::parse_from_rfc3339(&rows[2][0]).is_ok());
-
-    // A window: only the last 5 minutes.
-    assert!(run(&["--since", "5m"]).status.success());
-    let rows = csv::Reader::from_path(&out).unwrap().records().count();
-    assert_eq!(rows, 1);
-    assert_eq!(run(&["--since", "soon"]).status.code(), Some(2));
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rakuten_serve_prints_its_addresses_and_stops_on_sigterm() {
-    use std::io::BufRead;
-    let db = common::TestDb::sqlite().await;
-    let mut child = rakuten(&db)
-        .args(["--json", "serve", "--http-port", "0", "--grpc-port", "0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addresses: Value = serde_json::from_str(&line).unwrap();
-    let http = addresses["http"].as_str().unwrap();
-    assert!(
-        addresses["grpc"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://127.0.0.1:")
-    );
-    let r = reqwest::get(format!("{http}/health")).await.unwrap();
-    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let health: Value = r.json().await.unwrap();
-    assert_eq!(health["status"], "unhealthy");
-    let openapi: Value = reqwest::get(format!("{http}/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(openapi["openapi"], "3.0.3");
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
-    assert!(status.success(), "graceful exit on SIGTERM: {status}");
-    db.cleanup().await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_serve_the_last_drift_report() {
     let db = common::TestDb::sqlite().await;
@@ -784,17 +663,9 @@ async fn metrics_serve_the_last_drift_report() {
     })
     .await;
     let until = chrono::Utc::now() + chrono::Duration::seconds(1);
-    let check = rakuten::monitoring::drift_check(
-        &db.store,
-        &db.artifacts(),
-        since,
-        until,
-        0.3,
-        None,
-        "test",
-    )
-    .await
-    .unwrap();
+    let check = lifecycle::drift_check(&db.store, &db.artifacts(), since, until, 0.3, None, "test")
+        .await
+        .unwrap();
     assert_eq!(check.record.current_rows, 60);
     let metrics = server.text("/metrics").await;
     promtext::check_prometheus_text(&metrics);

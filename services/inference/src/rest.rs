@@ -1,6 +1,7 @@
 //! The REST gateway: the original system's JSON contract over the same core as gRPC (no second hop).
-//! Bodies are decoded here by hand (bytes → UTF-8 → JSON → fields) so that every mistake becomes a JSON error
-//! naming its field, never axum's plain-text rejection.
+//! Bodies are decoded here (bytes → UTF-8 → derived request structs through `serde_path_to_error`) rather than
+//! by axum's `Json` extractor, so that every mistake becomes a JSON error naming its field path
+//! (`items[3].designation`), never axum's plain-text rejection.
 
 use std::sync::Arc;
 
@@ -11,13 +12,13 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
 
-use super::core::{Core, PredictInput, PredictOutput};
-use super::error::ServeError;
-use super::health;
+use crate::core::{Core, PredictInput, PredictOutput};
+use crate::error::ServeError;
+use crate::health;
 
 /// Routes: `POST /predict`, `POST /predict/batch`, `GET /health`, `GET /models/current`, `GET /metrics`,
 /// `GET /openapi.json`.
@@ -36,7 +37,7 @@ pub fn router(core: Arc<Core>) -> Router {
 }
 
 async fn predict(State(core): State<Arc<Core>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let input = match decode(&core, body).and_then(|v| item(&v, "")) {
+    let input = match decode::<ProductBody>(&core, body).and_then(|p| p.input("")) {
         Ok(i) => i,
         Err(e) => return error(core.reject(e)),
     };
@@ -51,7 +52,7 @@ async fn predict_batch(
     State(core): State<Arc<Core>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request = decode(&core, body).and_then(|v| batch(&core, &v));
+    let request = decode::<BatchRequest>(&core, body).and_then(|b| b.inputs(&core));
     let (items, top_k) = match request {
         Ok(r) => r,
         Err(e) => return error(core.reject(e)),
@@ -68,7 +69,7 @@ async fn predict_batch(
 async fn current_model(State(core): State<Arc<Core>>) -> Response {
     match core.current() {
         Ok(m) => {
-            let info = super::grpc::model_info(&m, core.slot.stage_of(&m));
+            let info = crate::grpc::model_info(&m, core.slot.stage_of(&m));
             axum::Json(serde_json::json!({
                 "name": info.name, "version": info.version, "stage": info.stage, "metrics": info.metrics,
                 "loaded_at": info.loaded_at, "model_type": info.model_type, "holdout_id": info.holdout_id,
@@ -83,7 +84,7 @@ async fn current_model(State(core): State<Arc<Core>>) -> Response {
 async fn openapi() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        super::openapi::DOCUMENT,
+        crate::openapi::DOCUMENT,
     )
         .into_response()
 }
@@ -97,8 +98,59 @@ pub fn error(e: ServeError) -> Response {
     (e.http_status(), axum::Json(e.body())).into_response()
 }
 
-/// The body as a JSON value: over the limit → 413, not UTF-8 → 400, not JSON → 400.
-fn decode(core: &Core, body: Result<Bytes, BytesRejection>) -> Result<Value, ServeError> {
+/// One product: `{"designation": str, "description"?: str, "imageid"?: int, "top_k"?: int}`. Every field is
+/// optional here so that a missing one is reported by name (`null` counts as missing); unknown fields are
+/// ignored.
+#[derive(Deserialize)]
+struct ProductBody {
+    designation: Option<String>,
+    description: Option<String>,
+    imageid: Option<i64>,
+    top_k: Option<u64>,
+}
+
+/// `{"items": [product, …], "top_k"?: int}`.
+#[derive(Deserialize)]
+struct BatchRequest {
+    items: Option<Vec<ProductBody>>,
+    top_k: Option<u64>,
+}
+
+impl ProductBody {
+    /// `prefix` is where the product sits in the body (`items[3].`), for the field names of errors.
+    fn input(self, prefix: &str) -> Result<PredictInput, ServeError> {
+        Ok(PredictInput {
+            designation: self.designation.ok_or_else(|| ServeError::Missing {
+                field: format!("{prefix}designation"),
+            })?,
+            description: self.description.unwrap_or_default(),
+            imageid: self.imageid,
+            top_k: self.top_k,
+        })
+    }
+}
+
+impl BatchRequest {
+    fn inputs(self, core: &Core) -> Result<(Vec<PredictInput>, Option<u64>), ServeError> {
+        let items = self.items.ok_or_else(|| ServeError::Missing {
+            field: "items".into(),
+        })?;
+        core.check_batch_len(items.len())?;
+        let items = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| p.input(&format!("items[{i}].")))
+            .collect::<Result<_, _>>()?;
+        Ok((items, self.top_k))
+    }
+}
+
+/// The body as `T`: over the limit → 413, not UTF-8 → 400, not JSON → 400, a field of the wrong type → 422
+/// naming its path.
+fn decode<T: DeserializeOwned>(
+    core: &Core,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ServeError> {
     let bytes = body.map_err(|r| match r.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ServeError::BodyTooLarge {
             limit: core.limits.max_body_bytes,
@@ -106,86 +158,37 @@ fn decode(core: &Core, body: Result<Bytes, BytesRejection>) -> Result<Value, Ser
         _ => ServeError::InvalidJson(r.body_text()),
     })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| ServeError::InvalidUtf8)?;
-    serde_json::from_str(text).map_err(|e| ServeError::InvalidJson(e.to_string()))
+    let mut json = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.classify() != serde_json::error::Category::Data {
+            return ServeError::InvalidJson(inner.to_string());
+        }
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        ServeError::WrongType {
+            expected: expected_type(&field),
+            field,
+        }
+    })?;
+    json.end()
+        .map_err(|e| ServeError::InvalidJson(e.to_string()))?;
+    Ok(value)
 }
 
-fn object<'a>(v: &'a Value, field: &str) -> Result<&'a Map<String, Value>, ServeError> {
-    v.as_object().ok_or_else(|| ServeError::WrongType {
-        field: field.to_string(),
-        expected: "a JSON object",
-    })
-}
-
-/// One product: `{"designation": str, "description"?: str, "imageid"?: int, "top_k"?: int}`.
-fn item(v: &Value, prefix: &str) -> Result<PredictInput, ServeError> {
-    let o = object(v, prefix.strip_suffix('.').unwrap_or("body"))?;
-    let field = |name: &str| format!("{prefix}{name}");
-    let text = |name: &str| -> Result<Option<String>, ServeError> {
-        match o.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ServeError::WrongType {
-                field: field(name),
-                expected: "a string",
-            }),
-        }
-    };
-    let integer = |name: &str, signed: bool| -> Result<Option<i64>, ServeError> {
-        match o.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) if n.as_i64().is_some_and(|i| signed || i >= 0) => {
-                Ok(n.as_i64())
-            }
-            Some(_) => Err(ServeError::WrongType {
-                field: field(name),
-                expected: if signed {
-                    "an integer"
-                } else {
-                    "a non-negative integer"
-                },
-            }),
-        }
-    };
-    Ok(PredictInput {
-        designation: text("designation")?.ok_or_else(|| ServeError::Missing {
-            field: field("designation"),
-        })?,
-        description: text("description")?.unwrap_or_default(),
-        imageid: integer("imageid", true)?,
-        top_k: integer("top_k", false)?.map(|k| k as u64),
-    })
-}
-
-fn batch(core: &Core, v: &Value) -> Result<(Vec<PredictInput>, Option<u64>), ServeError> {
-    let o = object(v, "body")?;
-    let items = match o.get("items") {
-        None | Some(Value::Null) => {
-            return Err(ServeError::Missing {
-                field: "items".into(),
-            });
-        }
-        Some(Value::Array(a)) => a,
-        Some(_) => {
-            return Err(ServeError::WrongType {
-                field: "items".into(),
-                expected: "an array of products",
-            });
-        }
-    };
-    core.check_batch_len(items.len())?;
-    let top_k = match o.get("top_k") {
-        None | Some(Value::Null) => None,
-        Some(k) => Some(k.as_u64().ok_or_else(|| ServeError::WrongType {
-            field: "top_k".into(),
-            expected: "a non-negative integer",
-        })?),
-    };
-    let items = items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| item(v, &format!("items[{i}].")))
-        .collect::<Result<_, _>>()?;
-    Ok((items, top_k))
+/// What a field must be, by its name (the last segment of its path).
+fn expected_type(field: &str) -> &'static str {
+    match field.rsplit('.').next().unwrap_or(field) {
+        "designation" | "description" => "a string",
+        "imageid" => "an integer",
+        "top_k" => "a non-negative integer",
+        "items" => "an array of products",
+        _ => "a JSON object", // the body, or one item of a batch
+    }
 }
 
 /// `{"predicted_class", "probabilities": {"<code>": p, …}, "confidence", "prediction_id", "model_version"}`.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use rakuten::serve::{ServeConfig, ServeHandle};
+use inference::{ServeConfig, ServeHandle};
 use rakuten_proto::v1::inference_service_client::InferenceServiceClient;
 use registry::{RegisterRequest, Registry, Stage};
 use reqwest::StatusCode;
@@ -150,9 +150,23 @@ impl Server {
             ..config
         };
         let registry = Registry::new(db.store.clone(), db.artifacts());
-        let handle = rakuten::serve::start(config, db.store.clone(), registry)
+        let handle = inference::start(config, db.store.clone(), registry)
             .await
             .unwrap();
+        Server {
+            handle,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// A server over a store and registry of the caller's (a proxied connection, say).
+    pub async fn start_with(store: data::Store, registry: Registry, config: ServeConfig) -> Server {
+        let config = ServeConfig {
+            http_port: 0,
+            grpc_port: 0,
+            ..config
+        };
+        let handle = inference::start(config, store, registry).await.unwrap();
         Server {
             handle,
             client: reqwest::Client::new(),
@@ -338,6 +352,11 @@ pub async fn own_pg_database() -> OwnDatabase {
 }
 
 impl OwnDatabase {
+    /// Its name (to connect to it through another address).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub async fn drop_database(&self) {
         let admin = data::Store::connect_unmigrated(&common::pg_url())
             .await

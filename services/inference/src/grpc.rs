@@ -9,7 +9,7 @@ use rakuten_proto::v1::{
 };
 use tonic::{Request, Response, Status};
 
-use super::core::{Core, LoadedModel, PredictInput, PredictOutput};
+use crate::core::{Core, LoadedModel, PredictInput, PredictOutput};
 
 pub struct GrpcService {
     pub core: Arc<Core>,
@@ -44,7 +44,7 @@ fn output(o: PredictOutput) -> PredictResponse {
 }
 
 /// The model's description, shared with `GET /models/current`; `stage` is its stage now
-/// ([`super::core::ModelSlot::stage_of`]).
+/// ([`crate::core::ModelSlot::stage_of`]).
 pub fn model_info(m: &LoadedModel, stage: String) -> ModelInfo {
     let v = &m.version;
     let metrics = v

@@ -1,5 +1,5 @@
 //! The Temporal activities: thin adapters from the workflows' contracts (`contracts::lifecycle`) to the
-//! lifecycle steps ([`crate::pipeline::Lifecycle`]) and the capability crates. Every activity is idempotent
+//! lifecycle steps ([`lifecycle::Lifecycle`]) and the capability crates. Every activity is idempotent
 //! (retries and re-runs change nothing done before). Bad input — a refused load, a missing dataset version, an
 //! unknown model type — fails non-retryably: retrying cannot fix it.
 
@@ -13,7 +13,7 @@ use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-use crate::pipeline::Lifecycle;
+use lifecycle::{BadInput, Lifecycle};
 
 pub struct LifecycleActivities {
     pub lifecycle: Lifecycle,
@@ -22,7 +22,7 @@ pub struct LifecycleActivities {
 /// An error for Temporal: the user's bad input is non-retryable, anything else is retried by the policy.
 fn failure(e: anyhow::Error) -> ActivityError {
     let message = format!("{e:#}");
-    if crate::exit_code(&e) == 2 {
+    if lifecycle::is_bad_input(&e) {
         ActivityError::application(ApplicationFailure::non_retryable(message))
     } else {
         ActivityError::application(ApplicationFailure::new(message))
@@ -133,9 +133,11 @@ impl LifecycleActivities {
         let lc = &self.lifecycle;
         let run = async {
             let d = match &input.dataset_id {
-                Some(id) => lc.store.dataset_version(id).await?.ok_or_else(|| {
-                    crate::commands::UsageError(format!("dataset version {id} does not exist"))
-                })?,
+                Some(id) => lc
+                    .store
+                    .dataset_version(id)
+                    .await?
+                    .ok_or_else(|| BadInput(format!("dataset version {id} does not exist")))?,
                 None => lc
                     .store
                     .dataset_versions()
@@ -143,9 +145,7 @@ impl LifecycleActivities {
                     .into_iter()
                     .max_by_key(|d| d.created_at)
                     .ok_or_else(|| {
-                        crate::commands::UsageError(
-                            "no dataset version yet: run the weekly ingest first".into(),
-                        )
+                        BadInput("no dataset version yet: run the weekly ingest first".into())
                     })?,
             };
             anyhow::Ok(dataset_output(&d))
@@ -163,7 +163,7 @@ impl LifecycleActivities {
         // one a second), so Temporal sees progress and notices a dead worker within the heartbeat timeout.
         let (tx, mut rx) = tokio::sync::watch::channel(None::<model::Progress>);
         let progress = move |p: &model::Progress| {
-            crate::pipeline::log_epoch(p);
+            lifecycle::pipeline::log_epoch(p);
             let _ = tx.send(Some(p.clone()));
         };
         let train = self.lifecycle.train_stage(&input, progress);
@@ -252,22 +252,19 @@ impl LifecycleActivities {
                 .timestamp_millis_opt(input.until_ms)
                 .single()
                 .ok_or_else(|| anyhow::anyhow!("bad window end {}", input.until_ms))?;
-            // Since the last check; the first check looks back `first_window_hours`.
-            let last_end = lc
-                .store
-                .drift_reports(1)
-                .await?
-                .into_iter()
-                .next()
-                .map(|r| r.window_end)
-                .filter(|end| *end < until);
-            let since = last_end.unwrap_or_else(|| {
-                until - chrono::Duration::hours(input.first_window_hours as i64)
-            });
-            let scorer = crate::pipeline::load_production(&lc.registry, &lc.name)
+            // Since the last check; the first check looks back `first_window_hours`. A retry of this very check
+            // finds its own report (the same window end) and checks the same window again: the same report id,
+            // recorded once.
+            let latest = lc.store.drift_reports(1).await?.into_iter().next();
+            let since = match latest {
+                Some(r) if r.window_end == until => r.window_start,
+                Some(r) if r.window_end < until => r.window_end,
+                _ => until - chrono::Duration::hours(input.first_window_hours as i64),
+            };
+            let scorer = lifecycle::pipeline::load_production(&lc.registry, &lc.name)
                 .await?
                 .map(|(_, classifier)| Arc::new(classifier));
-            let check = crate::monitoring::drift_check(
+            let check = lifecycle::drift_check(
                 &lc.store,
                 &lc.registry.artifacts,
                 since,

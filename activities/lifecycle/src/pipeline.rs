@@ -1,5 +1,5 @@
 //! The lifecycle's steps over the capability crates, as the Training and WeeklyIngest workflows' activities run
-//! them (`worker::activities` adapts them to Temporal). Each step is idempotent, so a retried activity, a
+//! them (crate `worker` adapts them to Temporal). Each step is idempotent, so a retried activity, a
 //! second run of the same week or a resumed workflow changes nothing that is already done:
 //!
 //! - [`train_stage`]: the run id is derived from the dataset version, model type and run key; a run that
@@ -9,6 +9,7 @@
 //! - [`register_stage`]: registration is idempotent by artifact hash; the run is finished with its artifact.
 //! - [`policy_stage`]: the decision is recorded once per version; a retry returns it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use contracts::lifecycle::{
@@ -21,8 +22,7 @@ use model::{LabeledText, ModelType, TrainConfig};
 use registry::runs::NewRun;
 use registry::{ModelVersion, Policy, RegisterRequest, Registry};
 
-use crate::commands::UsageError;
-use crate::commands::model_cmd::holdout_metrics;
+use crate::error::BadInput;
 
 /// What the lifecycle steps share: the store, the registry over the artifact store, the model name, a local
 /// work folder (training checkpoints) and who acts (recorded in runs and the audit log).
@@ -34,6 +34,8 @@ pub struct Lifecycle {
     pub work_dir: PathBuf,
     pub actor: String,
     pub policy: Policy,
+    /// The code the runs are trained by (the binary's git commit), recorded with each run.
+    pub code_version: Option<String>,
 }
 
 /// The run id of a training: stable for the same dataset version, model type and run key.
@@ -58,13 +60,13 @@ impl Lifecycle {
         let model_type: ModelType = input
             .model_type
             .parse()
-            .map_err(|e| UsageError(format!("model type {:?}: {e}", input.model_type)))?;
+            .map_err(|e| BadInput(format!("model type {:?}: {e}", input.model_type)))?;
         let dataset = self
             .store
             .dataset_version(&input.dataset_id)
             .await?
             .ok_or_else(|| {
-                UsageError(format!(
+                BadInput(format!(
                     "dataset version {} does not exist",
                     input.dataset_id
                 ))
@@ -79,7 +81,7 @@ impl Lifecycle {
                 params: run_params(&cfg, &input.reason)?,
                 dataset_version: Some(dataset.id().to_string()),
                 dataset_sha256: Some(dataset.sha256.clone()),
-                code_version: option_env!("RAKUTEN_GIT_SHA").map(str::to_string),
+                code_version: self.code_version.clone(),
                 actor: self.actor.clone(),
             })
             .await?;
@@ -113,7 +115,7 @@ impl Lifecycle {
             labeled(read_split(&self.registry.artifacts, &dataset.manifest, "validation").await?);
         let checkpoints = self.checkpoint_dir(&run.id);
         std::fs::create_dir_all(&checkpoints)?;
-        let resumed_at_epoch = resume_epoch(&checkpoints);
+        let resumed_at_epoch = model::checkpoint::resume_epoch(&checkpoints).map(|e| e as u32);
         if let Some(epoch) = resumed_at_epoch {
             tracing::info!(run = %run.id, epoch, "resuming training from its checkpoint");
         }
@@ -258,13 +260,6 @@ fn run_params(cfg: &TrainConfig, reason: &str) -> anyhow::Result<serde_json::Val
     Ok(params)
 }
 
-/// The epoch a checkpoint folder resumes at, if it holds one.
-fn resume_epoch(dir: &Path) -> Option<u32> {
-    let text = std::fs::read_to_string(dir.join("state.json")).ok()?;
-    let state: serde_json::Value = serde_json::from_str(&text).ok()?;
-    state.get("next_epoch")?.as_u64().map(|e| e as u32)
-}
-
 /// The training progress callback: one log line per finished epoch.
 pub fn log_epoch(p: &model::Progress) {
     if let Some(f1) = p.validation_f1_weighted {
@@ -310,4 +305,17 @@ pub async fn load_version(
     registry.download(version, dir.path()).await?;
     let path = dir.path().to_path_buf();
     Ok(tokio::task::spawn_blocking(move || model::Classifier::load(&path)).await??)
+}
+
+/// What the registry keeps of an evaluation: headline scores, per-class F1, the holdout it ran on.
+pub fn holdout_metrics(m: &model::Metrics, holdout_id: &str) -> serde_json::Value {
+    let per_class: BTreeMap<String, f64> = m
+        .per_class
+        .iter()
+        .map(|c| (c.label.to_string(), c.f1))
+        .collect();
+    serde_json::json!({
+        "accuracy": m.accuracy, "f1_weighted": m.f1_weighted, "f1_macro": m.f1_macro,
+        "holdout_rows": m.count, "holdout_id": holdout_id, "per_class_f1": per_class,
+    })
 }

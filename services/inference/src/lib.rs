@@ -1,11 +1,17 @@
-//! The inference service: gRPC (`rakuten.inference.v1`, health, reflection) and the REST gateway in one
-//! process, over one core.
+//! The inference service as a library: gRPC (`rakuten.inference.v1`, health, reflection) and the REST gateway
+//! in one process, over one core. `rakuten serve` and `rakuten up` host it; tests start it on port 0.
 //!
 //! - [`core`]: the model slot, validation, prediction, metrics and logging shared by both transports.
 //! - [`error`]: the one error table (HTTP status, gRPC code, metric label, field).
 //! - [`grpc`] and [`rest`]: thin adapters; [`health`]: `/health` and `/metrics`; [`openapi`]: `/openapi.json`.
-//! - [`reload`]: the Production model at start and hot swaps on promotion.
-//! - [`log`]: the inference log, batched off the request path.
+//! - [`slot`]: the model being served; [`reload`]: the Production model at start and hot swaps on promotion.
+//! - [`log`]: the inference log, batched off the request path; [`journal`]: its local journal on disk, for
+//!   when the database is down or behind.
+//! - [`metrics`]: the service's Prometheus instruments and the last drift check's gauges.
+//!
+//! Depends on the capability crates and `lifecycle` (loading a registered version, the drift check's gauges).
+//! Must not depend on: the Temporal SDK, `workflows`, `worker`, clap, or the `rakuten` binary: a serving image
+//! carries none of them (`.ci/check-layout` fails otherwise).
 //!
 //! [`start`] binds both ports (port 0 picks a free one: read the bound addresses from the [`ServeHandle`]) and
 //! returns at once; the model loads in the background and health says so until it is served.
@@ -14,10 +20,13 @@ pub mod core;
 pub mod error;
 pub mod grpc;
 pub mod health;
+pub mod journal;
 pub mod log;
+pub mod metrics;
 pub mod openapi;
 pub mod reload;
 pub mod rest;
+pub mod slot;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -35,7 +44,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
 pub use self::core::Limits;
-pub use self::log::LogConfig;
+pub use self::log::{JournalSettings, LogConfig};
 
 /// Default ports of the design: REST 8000, gRPC 50051.
 pub const DEFAULT_HTTP_PORT: u16 = 8000;
@@ -100,7 +109,7 @@ pub async fn start(
 
     let (stop, stop_rx) = watch::channel(false);
     let (stop_log, stop_log_rx) = watch::channel(false);
-    let (log, log_writer) = log::start(store, config.log, stop_log_rx);
+    let (log, log_writer) = log::start(store, config.log.clone(), stop_log_rx).await?;
     let core = Arc::new(core::Core::new(
         config.model_name.clone(),
         config.limits,
@@ -181,33 +190,5 @@ impl ServeHandle {
         self.log_writer.await?;
         tracing::info!("inference service stopped");
         result
-    }
-
-    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
-    pub async fn run_until_signal(self) -> anyhow::Result<()> {
-        shutdown_signal().await;
-        tracing::info!("shutdown signal received; finishing in-flight requests");
-        self.shutdown().await
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }
