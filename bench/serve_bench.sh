@@ -41,6 +41,7 @@ if [ -z "${RAKUTEN_BIN:-}" ]; then # RAKUTEN_BIN=path: benchmark that binary ins
 fi
 rakuten="${RAKUTEN_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/rakuten}"
 export RAKUTEN_DATABASE_URL="sqlite://$work/rakuten.db" RAKUTEN_ARTIFACTS="$work/artifacts" RAKUTEN_ACTOR=bench
+export RAKUTEN_LOG_JOURNAL_DIR="$work/journal"
 
 wait_healthy() { # URL
     for _ in $(seq 1 600); do

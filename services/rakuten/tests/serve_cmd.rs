@@ -128,3 +128,130 @@ async fn rakuten_serve_prints_its_addresses_and_stops_on_sigterm() {
     assert!(status.success(), "graceful exit on SIGTERM: {status}");
     db.cleanup().await;
 }
+
+/// `rakuten serve` started in the background; its addresses from the `--json` line.
+fn serve(db: &common::TestDb) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = rakuten(db)
+        .args(["--json", "serve", "--http-port", "0", "--grpc-port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addresses: Value = serde_json::from_str(&line).unwrap();
+    (child, addresses["http"].as_str().unwrap().to_string())
+}
+
+async fn health_until(http: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok(r) = reqwest::get(format!("{http}/health")).await
+            && let Ok(h) = r.json::<Value>().await
+        {
+            if check(&h) {
+                return h;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(90),
+                "timed out waiting for {what}; last health: {h}"
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The process is SIGKILLed while every logged row waits in its journal (SQLite's write lock is held by another
+/// connection); the next `rakuten serve` on the same folder replays them: every row arrives, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_journaled_by_a_killed_server_arrive_once_after_restart() {
+    use sqlx::Connection;
+    let db = common::TestDb::sqlite().await;
+    let model = db.dir.path().join("model");
+    let sample = common::sample_csv();
+    for args in [
+        vec![
+            "model",
+            "train",
+            "--data",
+            sample.to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+        ],
+        vec!["data", "import", "--csv", sample.to_str().unwrap()],
+        vec![
+            "models",
+            "register",
+            "--model-dir",
+            model.to_str().unwrap(),
+            "--promote",
+        ],
+    ] {
+        let o = rakuten(&db).args(&args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let (mut first, http) = serve(&db);
+    health_until(&http, "healthy", |h| h["status"] == "healthy").await;
+
+    let mut locker = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let n = 300;
+    for i in 0..n {
+        let body = serde_json::json!({"designation": format!("Livre de poche numéro {i}")});
+        let r = client
+            .post(format!("{http}/predict"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    // All of them in the journal (the writes that waited for the lock went there after the timeout).
+    health_until(&http, "every row journaled", |h| {
+        h["inference_log"]["journal"]["journaled_rows"].as_u64() == Some(n)
+    })
+    .await;
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    drop(locker);
+
+    let (mut second, http) = serve(&db);
+    let h = health_until(&http, "the journal replayed", |h| {
+        h["inference_log"]["ready"] == true && h["inference_log"]["journal"]["segments"] == 0
+    })
+    .await;
+    assert!(
+        h["inference_log"]["journal"]["replayed_rows"].as_u64() > Some(0),
+        "{h}"
+    );
+    let count = db
+        .store
+        .count("SELECT COUNT(*) FROM inference_log")
+        .await
+        .unwrap();
+    assert_eq!(count, n as i64, "every row once");
+    let distinct = db
+        .store
+        .count("SELECT COUNT(DISTINCT prediction_id) FROM inference_log")
+        .await
+        .unwrap();
+    assert_eq!(distinct, n as i64);
+    second.kill().unwrap();
+    second.wait().unwrap();
+    db.cleanup().await;
+}
