@@ -11,21 +11,11 @@
 # the repo. Ports 18100/18151 must be free. RAKUTEN_BIN=path benchmarks that binary instead of building it.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${RAKUTEN_SHARED_DIR:-$root/../shared}"
-sample="$shared/data/rakuten_sample.csv"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rounds="${ROUNDS:-3}"
 seconds="${SECONDS_PER_RUN:-10}"
 concurrency="${CONCURRENCY:-16}"
 bodies="${BODIES:-2000}"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
 cd "$root"

@@ -13,20 +13,10 @@
 # the repo. Ports 18000/18051 (ours) and 18001 (Python) must be free.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${RAKUTEN_SHARED_DIR:-$root/../shared}"
-sample="$shared/data/rakuten_sample.csv"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 requests="${REQUESTS:-20000}"
 concurrency="${CONCURRENCY:-16}"
 batch="${BATCH:-256}"
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
 command -v hey >/dev/null || { echo "hey is missing: apt-get install -y hey" >&2; exit 1; }
 if ! python3 -c "import fastapi, uvicorn, sklearn, prometheus_client, pandas" 2>/dev/null; then

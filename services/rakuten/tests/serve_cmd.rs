@@ -86,19 +86,8 @@ async fn export_inference_log_writes_the_original_csv() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rakuten_serve_prints_its_addresses_and_stops_on_sigterm() {
-    use std::io::BufRead;
     let db = common::TestDb::sqlite().await;
-    let mut child = rakuten(&db)
-        .args(["--json", "serve", "--http-port", "0", "--grpc-port", "0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addresses: Value = serde_json::from_str(&line).unwrap();
+    let (mut child, addresses) = serve(&db);
     let http = addresses["http"].as_str().unwrap();
     assert!(
         addresses["grpc"]
@@ -130,7 +119,7 @@ async fn rakuten_serve_prints_its_addresses_and_stops_on_sigterm() {
 }
 
 /// `rakuten serve` started in the background; its addresses from the `--json` line.
-fn serve(db: &common::TestDb) -> (std::process::Child, String) {
+fn serve(db: &common::TestDb) -> (std::process::Child, Value) {
     use std::io::BufRead;
     let mut child = rakuten(db)
         .args(["--json", "serve", "--http-port", "0", "--grpc-port", "0"])
@@ -142,8 +131,7 @@ fn serve(db: &common::TestDb) -> (std::process::Child, String) {
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let addresses: Value = serde_json::from_str(&line).unwrap();
-    (child, addresses["http"].as_str().unwrap().to_string())
+    (child, serde_json::from_str(&line).unwrap())
 }
 
 async fn health_until(http: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
@@ -197,7 +185,8 @@ async fn rows_journaled_by_a_killed_server_arrive_once_after_restart() {
             String::from_utf8_lossy(&o.stderr)
         );
     }
-    let (mut first, http) = serve(&db);
+    let (mut first, addresses) = serve(&db);
+    let http = addresses["http"].as_str().unwrap().to_string();
     health_until(&http, "healthy", |h| h["status"] == "healthy").await;
 
     let mut locker = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
@@ -230,7 +219,8 @@ async fn rows_journaled_by_a_killed_server_arrive_once_after_restart() {
         .unwrap();
     drop(locker);
 
-    let (mut second, http) = serve(&db);
+    let (mut second, addresses) = serve(&db);
+    let http = addresses["http"].as_str().unwrap().to_string();
     let h = health_until(&http, "the journal replayed", |h| {
         h["inference_log"]["ready"] == true && h["inference_log"]["journal"]["segments"] == 0
     })
