@@ -124,7 +124,11 @@ pub const DOCUMENT: &str = r##"{
           "database": {"type": "object", "properties": {"backend": {"type": "string"}, "reachable": {"type": "boolean"}}},
           "inference_log": {"type": "object", "properties": {
             "written_rows": {"type": "integer"}, "dropped_rows": {"type": "integer"}, "queued_rows": {"type": "integer"},
-            "losing_rows": {"type": "boolean"}, "last_error": {"type": "string", "nullable": true}
+            "losing_rows": {"type": "boolean"}, "last_error": {"type": "string", "nullable": true},
+            "ready": {"type": "boolean", "description": "false while a journal left by an earlier process is replayed"},
+            "journal": {"type": "object", "nullable": true, "description": "rows waiting for the database on local disk (null when the journal is off)", "properties": {
+              "dir": {"type": "string"}, "bytes": {"type": "integer"}, "segments": {"type": "integer"},
+              "max_bytes": {"type": "integer"}, "journaled_rows": {"type": "integer"}, "replayed_rows": {"type": "integer"}}}
           }},
           "uptime_seconds": {"type": "number"}
         }
