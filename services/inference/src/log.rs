@@ -224,7 +224,7 @@ pub async fn start(
         stats: stats.clone(),
     });
     if let Some(j) = &journal {
-        j.publish();
+        j.publish(&j.lock());
     }
     stats.ready.store(
         journal.as_ref().is_none_or(|j| j.is_empty()),
@@ -293,24 +293,37 @@ impl Shared {
         self.lock().is_empty()
     }
 
-    /// Copies the journal's size into the counters (after every change).
-    fn publish(&self) {
-        let j = self.lock();
-        self.stats.journal_bytes.store(
-            if j.is_empty() { 0 } else { j.pending_bytes() },
-            Ordering::Relaxed,
-        );
-        self.stats.journal_segments.store(
-            if j.is_empty() { 0 } else { j.segments() as u64 },
-            Ordering::Relaxed,
-        );
+    /// Rows wait in the journal, as last published: a lock-free read for the async tasks (the replayer holds
+    /// the lock while it reads a whole segment, which must not stall a runtime thread).
+    fn has_rows(&self) -> bool {
+        self.stats.journal_segments.load(Ordering::Relaxed) > 0
+    }
+
+    /// Copies the journal's size into the counters: after every change, under the lock that made it (on the
+    /// blocking pool).
+    fn publish(&self, j: &Journal<InferenceRecord>) {
+        let (bytes, segments) = if j.is_empty() {
+            (0, 0)
+        } else {
+            (j.pending_bytes(), j.segments() as u64)
+        };
+        self.stats.journal_bytes.store(bytes, Ordering::Relaxed);
+        self.stats
+            .journal_segments
+            .store(segments, Ordering::Relaxed);
     }
 
     /// Appends `rows`; what does not fit (or cannot be written) is dropped and counted.
     async fn append(&self, rows: Vec<InferenceRecord>) {
         let this = self.clone();
         let n = rows.len();
-        let outcome = tokio::task::spawn_blocking(move || this.lock().append(&rows)).await;
+        let outcome = tokio::task::spawn_blocking(move || {
+            let mut j = this.lock();
+            let outcome = j.append(&rows);
+            this.publish(&j);
+            outcome
+        })
+        .await;
         match outcome {
             Ok(Ok(o)) => {
                 self.stats
@@ -320,7 +333,6 @@ impl Shared {
                     tracing::warn!(rows = o.dropped, "inference log journal full: rows dropped");
                     self.stats.drop_rows(o.dropped);
                 }
-                self.publish();
             }
             Ok(Err(e)) => {
                 tracing::warn!(rows = n, error = %e, "inference log journal write failed: rows dropped");
@@ -392,7 +404,7 @@ impl Drainer {
                 }
             }
             // Rows already wait in the journal: these go behind them, so the replayer catches up in order.
-            Some(j) if !j.is_empty() => j.append(rows).await,
+            Some(j) if j.has_rows() => j.append(rows).await,
             Some(j) => {
                 if let Err(e) = db.try_send(rows) {
                     let (mpsc::error::TrySendError::Full(rows)
@@ -508,11 +520,15 @@ impl Replayer {
         stats.set_error(None);
         let j = self.journal.clone();
         let id = segment.id;
-        tokio::task::spawn_blocking(move || j.lock().remove(id))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("journal: {e}"))?;
-        self.journal.publish();
+        tokio::task::spawn_blocking(move || {
+            let mut journal = j.lock();
+            let removed = journal.remove(id);
+            j.publish(&journal);
+            removed
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("journal: {e}"))?;
         tracing::info!(
             segment = id,
             rows = n,
