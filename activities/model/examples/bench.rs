@@ -5,7 +5,11 @@
 //!     [--set key=value ...]   (TrainConfig fields, applied to every model type)
 //!     [--only MODEL_TYPE] [--save DIR]   (one model type; save each artifact under DIR/<model type>)
 //!     [--split-seed N]   (seed of the 80/20 split when it is written; 42 unless told)
+//!     [--json-out FILE]  (appends one JSON object per model and view: the figures bench/model_bench.sh averages)
+//!     [--no-latency]     (skips the latency and throughput runs)
 //! ```
+//! Every model is scored on two views of the test rows: the full text, and short titles (the designation alone,
+//! cut at 100 characters, no description).
 //! DIR/train.csv and DIR/test.csv are written once (80/20, seed 42) and reused, so other tools score the same rows.
 
 use std::path::PathBuf;
@@ -29,6 +33,8 @@ fn main() -> anyhow::Result<()> {
     let mut only: Option<ModelType> = None;
     let mut save: Option<PathBuf> = None;
     let mut split_seed = 42u64;
+    let mut json_out: Option<PathBuf> = None;
+    let mut latency = true;
     let mut overrides = serde_json::Map::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -37,6 +43,8 @@ fn main() -> anyhow::Result<()> {
             "--split-dir" => split_dir = args.next().map(PathBuf::from),
             "--write-split-only" => split_only = true,
             "--split-seed" => split_seed = args.next().context("--split-seed N")?.parse()?,
+            "--json-out" => json_out = args.next().map(PathBuf::from),
+            "--no-latency" => latency = false,
             "--save" => save = args.next().map(PathBuf::from),
             "--only" => only = Some(args.next().context("--only TYPE")?.parse()?),
             "--set" => {
@@ -71,9 +79,10 @@ fn main() -> anyhow::Result<()> {
     // Early stopping needs its own validation rows, taken from the training part only.
     let (train, validation) = stratified_split(&train_all, 0.1, 7);
 
+    let test_short = model::short_title_view(&test);
     println!(
-        "{:<14} {:>11} {:>9} {:>9} {:>8}",
-        "model", "f1_weighted", "f1_macro", "accuracy", "train_s"
+        "{:<14} {:>6} {:>11} {:>9} {:>9} {:>8} {:>7} {:>7}",
+        "model", "view", "f1_weighted", "f1_macro", "accuracy", "train_s", "ece_raw", "ece"
     );
     let mut default_model: Option<Classifier> = None;
     for model_type in ModelType::ALL
@@ -100,17 +109,40 @@ fn main() -> anyhow::Result<()> {
             }
         })?;
         let seconds = started.elapsed().as_secs_f64();
-        let m = trained.classifier.evaluate(&test)?;
-        println!(
-            "{:<14} {:>11.4} {:>9.4} {:>9.4} {:>8.2}   (best epoch {}, {} epochs)",
-            model_type.as_str(),
-            m.f1_weighted,
-            m.f1_macro,
-            m.accuracy,
-            seconds,
-            trained.report.best_epoch,
-            trained.report.history.len()
-        );
+        let classifier = &trained.classifier;
+        let raw = classifier.clone().with_temperature(1.0);
+        for (view, rows) in [("full", &test), ("short", &test_short)] {
+            let m = classifier.evaluate(rows)?;
+            let (ece_raw, ece) = (
+                raw.calibration_error(rows)?,
+                classifier.calibration_error(rows)?,
+            );
+            println!(
+                "{:<14} {view:>6} {:>11.4} {:>9.4} {:>9.4} {:>8.2} {ece_raw:>7.4} {ece:>7.4}   (best epoch {}, {} epochs, T {:.3})",
+                model_type.as_str(),
+                m.f1_weighted,
+                m.f1_macro,
+                m.accuracy,
+                seconds,
+                trained.report.best_epoch,
+                trained.report.history.len(),
+                classifier.config().temperature,
+            );
+            if let Some(path) = &json_out {
+                let line = serde_json::json!({
+                    "model": model_type.as_str(), "split_seed": split_seed, "view": view,
+                    "f1_weighted": m.f1_weighted, "f1_macro": m.f1_macro, "accuracy": m.accuracy,
+                    "train_s": seconds, "ece_raw": ece_raw, "ece": ece,
+                    "temperature": classifier.config().temperature,
+                });
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?;
+                writeln!(f, "{line}")?;
+            }
+        }
         if let Some(dir) = &save {
             trained.save(&dir.join(model_type.as_str()))?;
         }
@@ -118,7 +150,7 @@ fn main() -> anyhow::Result<()> {
             default_model = Some(trained.classifier);
         }
     }
-    let Some(classifier) = default_model else {
+    let Some(classifier) = default_model.filter(|_| latency) else {
         return Ok(());
     };
 

@@ -6,8 +6,8 @@
 //! crash at any moment leaves a state whose weights are the ones it names (at worst, unreferenced files that the
 //! next save removes).
 //!
-//! AdamW's moment estimates are not part of candle's public API, so a resumed run restarts them: the result is
-//! close to, not bit-identical with, an uninterrupted run.
+//! The optimiser's moment estimates are not saved (they would triple the checkpoint), so a resumed run restarts
+//! them: the result is close to, not bit-identical with, an uninterrupted run.
 
 use std::path::Path;
 

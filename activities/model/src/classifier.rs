@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::ModelConfig;
 use crate::data::LabeledText;
 use crate::error::ModelError;
-use crate::features::Featurizer;
+use crate::features::{Featurizer, SparseVec};
 use crate::metrics::Metrics;
 use crate::net::{Weights, softmax};
 use crate::prepare::prepare;
@@ -62,9 +62,18 @@ impl Classifier {
     ) -> Result<Vec<f32>, ModelError> {
         let prepared = prepare(designation, description);
         let features = self.featurizer.transform(&prepared)?;
-        let mut probs = self.weights.logits(&features);
+        Ok(self.probabilities_of(&features))
+    }
+
+    /// Calibrated class probabilities of featurised text: `softmax(logits / temperature)`.
+    pub(crate) fn probabilities_of(&self, features: &SparseVec) -> Vec<f32> {
+        let mut probs = self.weights.logits(features);
+        let t = self.config.temperature;
+        if t != 1.0 && t > 0.0 {
+            probs.iter_mut().for_each(|l| *l /= t);
+        }
         softmax(&mut probs);
-        Ok(probs)
+        probs
     }
 
     pub fn predict(
@@ -115,6 +124,25 @@ impl Classifier {
             .map(|p| argmax(p))
             .collect();
         Metrics::from_indices(self.labels(), &truth, &predicted)
+    }
+
+    /// Expected calibration error of the model's confidence on labelled rows ([`crate::calibration::ece`]).
+    pub fn calibration_error(&self, rows: &[LabeledText]) -> Result<f64, ModelError> {
+        let truth = rows
+            .iter()
+            .map(|r| self.class_index(r.label))
+            .collect::<Result<Vec<_>, _>>()?;
+        let items: Vec<ProductText<'_>> = rows.iter().map(ProductText::from).collect();
+        Ok(crate::calibration::ece(
+            &self.probabilities_batch(&items)?,
+            &truth,
+        ))
+    }
+
+    /// The same model with another temperature (1 = uncalibrated), e.g. to measure what calibration changed.
+    pub fn with_temperature(mut self, temperature: f32) -> Self {
+        self.config.temperature = temperature;
+        self
     }
 
     pub(crate) fn class_index(&self, label: i64) -> Result<usize, ModelError> {

@@ -18,6 +18,27 @@ pub struct LabeledText {
     pub label: i64,
 }
 
+/// Characters of the short-title view: live traffic often sends a designation alone, cut by the client.
+pub const SHORT_TITLE_CHARS: usize = 100;
+
+impl LabeledText {
+    /// The row as a short title: the designation alone, cut at `max_chars` characters.
+    pub fn short_title(&self, max_chars: usize) -> LabeledText {
+        LabeledText {
+            designation: self.designation.chars().take(max_chars).collect(),
+            description: String::new(),
+            label: self.label,
+        }
+    }
+}
+
+/// Every row's short-title view ([`SHORT_TITLE_CHARS`]): the second evaluation view of the benchmark.
+pub fn short_title_view(rows: &[LabeledText]) -> Vec<LabeledText> {
+    rows.iter()
+        .map(|r| r.short_title(SHORT_TITLE_CHARS))
+        .collect()
+}
+
 const REQUIRED: [&str; 3] = ["designation", "description", "prdtypecode"];
 
 /// Reads a MERGED file (designation, description, productid, imageid, prdtypecode; quoted multi-line HTML;

@@ -28,7 +28,9 @@
 //! - [`features`] — sparse TF-IDF features: word n-gram vocabulary, or hashed word/char/sub-word n-grams.
 //! - [`net`] — the Candle network (bag of feature embeddings, optional head) and its serving twin.
 //! - [`config`] — model types, training config, the saved model config.
-//! - [`train`] — AdamW, class weighting, early stopping, progress callback.
+//! - `optim` — the sparse, data-parallel AdamW step (lazy updates of the rows a batch touches).
+//! - [`train`] — class weighting, early stopping, progress callback.
+//! - [`calibration`] — temperature scaling fitted on validation rows, expected calibration error.
 //! - [`checkpoint`] — per-epoch checkpoints so a training run can resume.
 //! - [`classifier`] — [`Classifier`]: predict one, predict a batch on all cores, evaluate.
 //! - [`metrics`] — accuracy, F1 macro/weighted, per-class scores, confusion matrix.
@@ -37,6 +39,7 @@
 //! - [`error`] — [`ModelError`].
 
 pub mod artifact;
+pub mod calibration;
 pub mod checkpoint;
 pub mod classifier;
 pub mod config;
@@ -45,15 +48,20 @@ pub mod error;
 pub mod features;
 pub mod metrics;
 pub mod net;
+mod optim;
 pub mod plots;
 pub mod prepare;
 pub mod subword;
 mod tensors;
 pub mod train;
 
+pub use calibration::Calibration;
 pub use classifier::{Classifier, Prediction, ProductText, evaluate};
 pub use config::{Loss, ModelConfig, ModelType, TrainConfig};
-pub use data::{LabeledText, read_merged_csv, stratified_split, write_merged_csv};
+pub use data::{
+    LabeledText, SHORT_TITLE_CHARS, read_merged_csv, short_title_view, stratified_split,
+    write_merged_csv,
+};
 pub use error::ModelError;
 pub use metrics::{ClassMetrics, Metrics};
 pub use prepare::{PREPARATION_VERSION, Prepared, prepare, prepare_text};

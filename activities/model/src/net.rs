@@ -2,12 +2,12 @@
 //! (`width × classes`). With no head, `width == classes` and it is multinomial logistic regression over the
 //! features; with a head it is fastText's low-rank linear model.
 //!
-//! Training runs on Candle ([`Net`]): the dense part (head, loss, gradients of the pooled vectors) through
-//! autograd, the sparse bag through a hand-written scatter of those gradients (Candle's gather/scatter ops cost
-//! a tensor of `non-zeros × width` per op, 30× slower here); AdamW then updates every variable. The tests check
-//! both halves against the all-Candle graph. Serving runs [`Weights::logits`], the same sums in plain Rust.
+//! [`Net`] is the network as a Candle graph: it draws the initial weights, and its forward pass, losses and
+//! autograd are the reference the sparse trainer (`optim`) is tested against, gradient for gradient and step
+//! for step with `candle_nn::AdamW`. Training itself runs in `optim` (a dense Candle step touches every row of
+//! the embedding table and allocates tensors of its size: 8× slower). Serving runs [`Weights::logits`], the
+//! same sums in plain Rust.
 
-use candle_core::backprop::GradStore;
 use candle_core::{Device, Tensor, Var};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -105,6 +105,7 @@ pub fn softmax(logits: &mut [f32]) {
 }
 
 /// `Σ wᵢ · −log softmax(logits)ᵢ[targetᵢ] / Σ wᵢ`.
+#[cfg(test)]
 pub(crate) fn weighted_cross_entropy(
     logits: &Tensor,
     targets: &[u32],
@@ -123,6 +124,7 @@ pub(crate) fn weighted_cross_entropy(
 }
 
 /// The weighted mean of a per-row loss: `Σ wᵢ · lossᵢ / Σ wᵢ`.
+#[cfg(test)]
 pub(crate) fn weighted_loss(
     loss: Loss,
     logits: &Tensor,
@@ -241,6 +243,7 @@ impl Net {
         })
     }
 
+    #[cfg(test)]
     pub(crate) fn vars(&self) -> Vec<Var> {
         self.vars.clone()
     }
@@ -263,57 +266,7 @@ impl Net {
         self.head(&pooled)
     }
 
-    /// The weighted loss of a batch and the gradients of every variable, the bag's computed sparsely.
-    pub(crate) fn loss_and_grads(
-        &self,
-        loss: Loss,
-        rows: &[&SparseVec],
-        targets: &[u32],
-        sample_weights: &[f32],
-    ) -> Result<(f32, GradStore), ModelError> {
-        let width = self.dims.width();
-        let device = self.vars[0].device();
-        let embedding = self.vars[0].as_tensor().flatten_all()?.to_vec1::<f32>()?;
-        let bias = self.vars[1].as_tensor().to_vec1::<f32>()?;
-        let mut pooled = Vec::with_capacity(rows.len() * width);
-        for row in rows {
-            let start = pooled.len();
-            pooled.extend_from_slice(&bias);
-            let out = &mut pooled[start..];
-            for (&id, &v) in row.ids.iter().zip(&row.values) {
-                let e = &embedding[id as usize * width..(id as usize + 1) * width];
-                out.iter_mut().zip(e).for_each(|(p, e)| *p += v * e);
-            }
-        }
-        let pooled = Var::from_tensor(&Tensor::from_vec(pooled, (rows.len(), width), device)?)?;
-        let logits = self.head(pooled.as_tensor())?;
-        let loss = weighted_loss(loss, &logits, targets, sample_weights)?;
-        let mut grads = loss.backward()?;
-        let g = grads
-            .remove(pooled.as_tensor())
-            .ok_or_else(|| ModelError::InvalidInput("no gradient for the pooled batch".into()))?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
-        let mut d_embedding = vec![0f32; embedding.len()];
-        let mut d_bias = vec![0f32; width];
-        for (row, g) in rows.iter().zip(g.chunks_exact(width)) {
-            d_bias.iter_mut().zip(g).for_each(|(d, g)| *d += g);
-            for (&id, &v) in row.ids.iter().zip(&row.values) {
-                let d = &mut d_embedding[id as usize * width..(id as usize + 1) * width];
-                d.iter_mut().zip(g).for_each(|(d, g)| *d += v * g);
-            }
-        }
-        grads.insert(
-            self.vars[0].as_tensor(),
-            Tensor::from_vec(d_embedding, (self.dims.features, width), device)?,
-        );
-        grads.insert(
-            self.vars[1].as_tensor(),
-            Tensor::from_vec(d_bias, width, device)?,
-        );
-        Ok((loss.to_scalar::<f32>()?, grads))
-    }
-
+    #[cfg(test)]
     fn head(&self, pooled: &Tensor) -> Result<Tensor, ModelError> {
         if self.dims.hidden == 0 {
             return Ok(pooled.clone());
@@ -321,27 +274,6 @@ impl Net {
         Ok(pooled
             .matmul(self.vars[2].as_tensor())?
             .broadcast_add(self.vars[3].as_tensor())?)
-    }
-
-    /// Adds the current weights to `sum` in place, reading Candle's buffers without copying them out (one
-    /// allocation and copy of the embedding less per training step).
-    pub(crate) fn add_weights_to(&self, sum: &mut Weights) -> Result<(), ModelError> {
-        for (var, sum) in self.vars.iter().zip(&mut sum.tensors) {
-            let (storage, layout) = var.as_tensor().storage_and_layout();
-            let slice = match (&*storage, layout.contiguous_offsets()) {
-                (candle_core::Storage::Cpu(cpu), Some((start, end))) => {
-                    &cpu.as_slice::<f32>()?[start..end]
-                }
-                _ => {
-                    drop(storage);
-                    let data = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
-                    sum.iter_mut().zip(&data).for_each(|(s, v)| *s += v);
-                    continue;
-                }
-            };
-            sum.iter_mut().zip(slice).for_each(|(s, v)| *s += v);
-        }
-        Ok(())
     }
 
     pub(crate) fn snapshot(&self) -> Result<Weights, ModelError> {
@@ -401,49 +333,6 @@ mod tests {
             for (row, expected) in rows.iter().zip(candle) {
                 for (a, b) in w.logits(row).iter().zip(expected) {
                     assert!((a - b).abs() < 1e-5, "{a} vs {b}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn sparse_gradients_match_candle_autograd() {
-        let losses = [
-            Loss::CrossEntropy,
-            Loss::SquaredHinge,
-            Loss::MulticlassHinge,
-        ];
-        for (hidden, loss_kind) in [0, 4].into_iter().flat_map(|h| losses.map(|l| (h, l))) {
-            // Non-zero weights, so that the hinges are active for some classes and not for others.
-            let (net, _) = random_net(hidden, 2);
-            let rows = [
-                SparseVec {
-                    ids: vec![1, 3, 3, 9],
-                    values: vec![0.5, 0.25, 1.0, -2.0],
-                },
-                SparseVec {
-                    ids: vec![0, 9],
-                    values: vec![1.0, 0.5],
-                },
-            ];
-            let refs: Vec<_> = rows.iter().collect();
-            let (targets, weights) = ([2u32, 0], [0.5f32, 2.0]);
-            let (loss, grads) = net
-                .loss_and_grads(loss_kind, &refs, &targets, &weights)
-                .unwrap();
-            let batch = Batch::new(&refs, &Device::Cpu).unwrap();
-            let logits = net.forward(&batch).unwrap();
-            let reference = weighted_loss(loss_kind, &logits, &targets, &weights).unwrap();
-            assert!((loss - reference.to_scalar::<f32>().unwrap()).abs() < 1e-5);
-            let expected = reference.backward().unwrap();
-            for var in net.vars() {
-                let flat = |g: &Tensor| g.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-                let (got, want) = (
-                    flat(grads.get(&var).unwrap()),
-                    flat(expected.get(&var).unwrap()),
-                );
-                for (a, b) in got.iter().zip(&want) {
-                    assert!((a - b).abs() < 1e-5, "{loss_kind:?}: {a} vs {b}");
                 }
             }
         }

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use candle_core::Device;
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::{Calibration, calibrate};
 use crate::checkpoint::Checkpoint;
 pub use crate::checkpoint::EpochRecord;
 use crate::classifier::{Classifier, argmax};
@@ -20,7 +20,8 @@ use crate::data::LabeledText;
 use crate::error::ModelError;
 use crate::features::{FeatureSpec, Featurizer, SparseVec};
 use crate::metrics::Metrics;
-use crate::net::{Dims, Net, Weights, softmax};
+use crate::net::{Dims, Net, Weights};
+use crate::optim::{AdamW, Trainer};
 use crate::prepare::{PREPARATION_VERSION, Prepared, prepare};
 use crate::subword::SubwordTokenizer;
 
@@ -52,6 +53,9 @@ pub struct TrainReport {
     pub validation_rows: usize,
     /// Training rows per class, in label order.
     pub train_class_counts: Vec<(i64, usize)>,
+    /// Temperature fitted on the validation rows (with the early-stopped model) and ECE before and after.
+    #[serde(default)]
+    pub calibration: Option<Calibration>,
 }
 
 /// A freshly trained model: the classifier (best epoch) and its report. Save it with `TrainedModel::save`.
@@ -134,6 +138,23 @@ pub fn train(
     };
     let train_x = transform(&train_text)?;
     let val_x = transform(&prepare_all(validation_rows))?;
+    // Short views (designation alone, cut at a random length), drawn once per row from the seed.
+    let short_views = |rows: &[LabeledText], salt: u64| -> Result<Vec<SparseVec>, ModelError> {
+        if cfg.augment_short <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ salt);
+        let texts: Vec<Prepared> = rows
+            .iter()
+            .map(|r| r.short_title(rng.random_range(20..=crate::data::SHORT_TITLE_CHARS)))
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|r| prepare(&r.designation, ""))
+            .collect();
+        transform(&texts)
+    };
+    let train_short = short_views(train_rows, 0x5407_7017)?;
+    let val_short = short_views(validation_rows, 0x5407_7018)?;
 
     let dims = Dims {
         features: featurizer.dim(),
@@ -162,32 +183,22 @@ pub fn train(
         Some(Err(e)) => return Err(e),
         _ => Checkpoint::fresh(Net::new(dims, &mut rng, &device)?.snapshot()?),
     };
-    let net = Net::from_weights(&state.weights, &device)?;
+    let adam = AdamW::new(cfg.learning_rate, cfg.weight_decay);
+    let mut trainer = Trainer::new(&state.weights, adam, cfg.average_weights);
     let train_set = TrainSet {
         x: &train_x,
+        short: &train_short,
         y: &train_y,
         class_weight: &class_weight,
         cfg,
     };
-    let params = ParamsAdamW {
-        lr: cfg.learning_rate,
-        weight_decay: cfg.weight_decay,
-        ..ParamsAdamW::default()
-    };
-    let mut optimizer = AdamW::new(net.vars(), params.clone())?;
     let steps_per_epoch = train_x.len().div_ceil(cfg.batch_size);
 
     while state.next_epoch < cfg.max_epochs && state.epochs_since_best < cfg.patience {
         let epoch = state.next_epoch;
-        let (train_loss, averaged) = run_epoch(
-            &net,
-            &mut optimizer,
-            &train_set,
-            epoch,
-            false,
-            &mut progress,
-        )?;
-        let weights = net.snapshot()?;
+        let (train_loss, averaged) =
+            run_epoch(&mut trainer, &train_set, epoch, false, &mut progress)?;
+        let weights = trainer.weights();
         let scored = averaged.unwrap_or_else(|| weights.clone());
         let predicted: Vec<usize> = val_x
             .par_iter()
@@ -217,27 +228,32 @@ pub fn train(
             .collect::<Vec<_>>(),
     )?;
 
+    let best_logits: Vec<Vec<f32>> = val_x
+        .par_iter()
+        .map(|x| state.best_weights.logits(x))
+        .collect();
+    let calibration = calibrate(&best_logits, &val_y);
+
     let final_weights = if cfg.refit {
         // Same recipe, from the same initial weights, on training + validation rows for the epochs early stopping
         // chose: the validation rows are too valuable to leave out of the final model.
         let all_x: Vec<SparseVec> = train_x.iter().chain(&val_x).cloned().collect();
         let all_y: Vec<usize> = train_y.iter().chain(&val_y).copied().collect();
+        let all_short: Vec<SparseVec> = train_short.iter().chain(&val_short).cloned().collect();
         let all = TrainSet {
             x: &all_x,
+            short: &all_short,
             y: &all_y,
             class_weight: &class_weight,
             cfg,
         };
-        let net = Net::new(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed), &device)?;
-        let mut optimizer = AdamW::new(net.vars(), params)?;
+        let initial = Net::new(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed), &device)?;
+        let mut trainer = Trainer::new(&initial.snapshot()?, adam, cfg.average_weights);
         let mut averaged = None;
         for epoch in 0..=state.best_epoch {
-            averaged = run_epoch(&net, &mut optimizer, &all, epoch, true, &mut progress)?.1;
+            averaged = run_epoch(&mut trainer, &all, epoch, true, &mut progress)?.1;
         }
-        match averaged {
-            Some(weights) => weights,
-            None => net.snapshot()?,
-        }
+        averaged.unwrap_or_else(|| trainer.weights())
     } else {
         state.best_weights.clone()
     };
@@ -252,6 +268,7 @@ pub fn train(
         model_sha256: String::new(),
         tokenizer_sha256: None,
         train_config: cfg.clone(),
+        temperature: calibration.temperature,
     };
     let classifier = Classifier {
         config: model_config,
@@ -260,11 +277,7 @@ pub fn train(
     };
     let validation_probabilities: Vec<Vec<f32>> = val_x
         .par_iter()
-        .map(|x| {
-            let mut p = classifier.weights.logits(x);
-            softmax(&mut p);
-            p
-        })
+        .map(|x| classifier.probabilities_of(x))
         .collect();
     let report = TrainReport {
         model_type: cfg.model_type,
@@ -276,6 +289,7 @@ pub fn train(
         train_rows: train_rows.len(),
         validation_rows: validation_rows.len(),
         train_class_counts: counts.into_iter().collect(),
+        calibration: Some(calibration),
     };
     Ok(TrainedModel {
         classifier,
@@ -286,6 +300,8 @@ pub fn train(
 
 struct TrainSet<'a> {
     x: &'a [SparseVec],
+    /// Each row's short view, or empty (no augmentation).
+    short: &'a [SparseVec],
     y: &'a [usize],
     class_weight: &'a [f32],
     cfg: &'a TrainConfig,
@@ -295,8 +311,7 @@ struct TrainSet<'a> {
 /// shuffles exactly as an unbroken one); returns the mean loss and, with `average_weights`, the mean of the weights
 /// after every step.
 fn run_epoch(
-    net: &Net,
-    optimizer: &mut AdamW,
+    trainer: &mut Trainer,
     set: &TrainSet<'_>,
     epoch: usize,
     refit: bool,
@@ -308,21 +323,33 @@ fn run_epoch(
         cfg.seed.wrapping_add(1 + epoch as u64),
     ));
     let steps_per_epoch = set.x.len().div_ceil(cfg.batch_size);
-    let mut loss_sum = 0.0;
-    let mut sum: Option<Weights> = None;
-    for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
-        let rows: Vec<&SparseVec> = chunk.iter().map(|&i| &set.x[i]).collect();
-        let targets: Vec<u32> = chunk.iter().map(|&i| set.y[i] as u32).collect();
-        let weights: Vec<f32> = chunk.iter().map(|&i| set.class_weight[set.y[i]]).collect();
-        let (loss, grads) = net.loss_and_grads(cfg.loss, &rows, &targets, &weights)?;
-        optimizer.step(&grads)?;
-        loss_sum += loss;
-        if cfg.average_weights {
-            match &mut sum {
-                None => sum = Some(net.snapshot()?),
-                Some(s) => net.add_weights_to(s)?,
-            }
+    // Which rows show their short view this epoch (from the seed and the epoch, like the order).
+    let short: Vec<bool> = if set.short.is_empty() {
+        Vec::new()
+    } else {
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_add(0x5407_0000 + epoch as u64));
+        (0..set.x.len())
+            .map(|_| rng.random_bool(cfg.augment_short))
+            .collect()
+    };
+    let view = |i: usize| {
+        if short.get(i).copied().unwrap_or(false) {
+            &set.short[i]
+        } else {
+            &set.x[i]
         }
+    };
+    let mut loss_sum = 0.0;
+    let (mut rows, mut targets, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+    for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
+        rows.clear();
+        targets.clear();
+        weights.clear();
+        rows.extend(chunk.iter().map(|&i| view(i)));
+        targets.extend(chunk.iter().map(|&i| set.y[i] as u32));
+        weights.extend(chunk.iter().map(|&i| set.class_weight[set.y[i]]));
+        let loss = trainer.step(cfg.loss, &rows, &targets, &weights);
+        loss_sum += loss;
         progress(&Progress {
             epoch,
             max_epochs: cfg.max_epochs,
@@ -333,11 +360,8 @@ fn run_epoch(
             refit,
         });
     }
-    if let Some(s) = &mut sum {
-        let scale = 1.0 / steps_per_epoch as f32;
-        s.tensors.iter_mut().flatten().for_each(|v| *v *= scale);
-    }
-    Ok((loss_sum / steps_per_epoch as f32, sum))
+    let averaged = trainer.finish_epoch();
+    Ok((loss_sum / steps_per_epoch as f32, averaged))
 }
 
 fn fit_featurizer(train_text: &[Prepared], cfg: &TrainConfig) -> Result<Featurizer, ModelError> {

@@ -233,3 +233,71 @@ fn subword_word_path_matches_the_whole_tokenizer_on_the_sample() {
         }
     }
 }
+
+#[test]
+fn calibration_is_fitted_on_validation_saved_and_applied() {
+    let trained = fit(&quick_config(ModelType::NgramLogreg));
+    let calibration = trained
+        .report
+        .calibration
+        .clone()
+        .expect("training reports its calibration");
+    let t = trained.classifier.config().temperature;
+    assert_eq!(t, calibration.temperature);
+    assert!(t > 0.05 && t < 20.0 && t != 1.0, "{calibration:?}");
+    // Scaling the logits never changes the winner, only the confidence.
+    let (_, validation) = small_split();
+    let raw = trained.classifier.clone().with_temperature(1.0);
+    let (a, b) = (
+        trained
+            .classifier
+            .predict(&validation[0].designation, &validation[0].description, 1)
+            .unwrap(),
+        raw.predict(&validation[0].designation, &validation[0].description, 1)
+            .unwrap(),
+    );
+    assert_eq!(a.predicted_class, b.predicted_class);
+    assert_ne!(a.confidence, b.confidence);
+
+    // A model saved before calibration existed (no temperature in config.json) loads with T = 1.
+    let dir = tempfile::tempdir().unwrap();
+    trained.save(dir.path()).unwrap();
+    let path = dir.path().join(CONFIG_FILE);
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    config
+        .as_object_mut()
+        .unwrap()
+        .remove("temperature")
+        .unwrap();
+    std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
+    let old = Classifier::load(dir.path()).unwrap();
+    assert_eq!(old.config().temperature, 1.0);
+    let c = old
+        .predict(&validation[0].designation, &validation[0].description, 1)
+        .unwrap();
+    assert_eq!(c, b);
+}
+
+#[test]
+fn short_title_augmentation_is_deterministic_and_changes_the_model() {
+    let cfg = TrainConfig {
+        max_epochs: 2,
+        augment_short: 0.5,
+        ..quick_config(ModelType::NgramLogreg)
+    };
+    let (a, b) = (fit(&cfg), fit(&cfg));
+    assert_eq!(a.validation_probabilities, b.validation_probabilities);
+    let plain = fit(&TrainConfig {
+        augment_short: 0.0,
+        ..cfg.clone()
+    });
+    assert_ne!(a.validation_probabilities, plain.validation_probabilities);
+    let (train_rows, validation) = small_split();
+    let bad = TrainConfig {
+        augment_short: 1.5,
+        ..cfg
+    };
+    let err = train(&train_rows, &validation, &bad, |_| {}).unwrap_err();
+    assert!(err.to_string().contains("augment_short"), "{err}");
+}

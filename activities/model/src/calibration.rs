@@ -1,0 +1,160 @@
+//! Calibrated confidence: temperature scaling (Guo et al., 2017). One number `T` divides the logits before the
+//! softmax; it is fitted on validation rows by minimising their negative log-likelihood, saved in config.json and
+//! applied at serving. It never changes which class wins, only how sure the model says it is.
+//!
+//! Expected calibration error ([`ece`]): rows binned by their top probability into 15 equal-width bins, the
+//! row-weighted mean over bins of |accuracy − mean confidence|.
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::softmax;
+
+/// Bins of [`ece`].
+pub const ECE_BINS: usize = 15;
+
+/// What calibration found on the validation rows (in metrics.json).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub temperature: f32,
+    pub ece_before: f64,
+    pub ece_after: f64,
+    pub rows: usize,
+}
+
+/// Fits the temperature on validation logits and reports ECE before and after.
+pub fn calibrate(logits: &[Vec<f32>], truth: &[usize]) -> Calibration {
+    let temperature = fit_temperature(logits, truth);
+    let probs = |t: f32| -> Vec<Vec<f32>> { logits.iter().map(|l| probabilities(l, t)).collect() };
+    Calibration {
+        temperature,
+        ece_before: ece(&probs(1.0), truth),
+        ece_after: ece(&probs(temperature), truth),
+        rows: truth.len(),
+    }
+}
+
+/// `softmax(logits / t)`.
+pub fn probabilities(logits: &[f32], t: f32) -> Vec<f32> {
+    let mut p: Vec<f32> = logits.iter().map(|l| l / t).collect();
+    softmax(&mut p);
+    p
+}
+
+/// Mean negative log-likelihood of the true classes at temperature `t`.
+fn nll(logits: &[Vec<f32>], truth: &[usize], t: f64) -> f64 {
+    let total: f64 = logits
+        .iter()
+        .zip(truth)
+        .map(|(l, &y)| {
+            let max = l.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+            let sum: f64 = l.iter().map(|&v| ((v as f64 - max) / t).exp()).sum();
+            (max - l[y] as f64) / t + sum.ln()
+        })
+        .sum();
+    total / truth.len().max(1) as f64
+}
+
+/// The temperature in [0.05, 20] with the least validation NLL (golden-section search over ln T; the NLL is
+/// convex in 1/T). 1.0 when there are no rows.
+pub fn fit_temperature(logits: &[Vec<f32>], truth: &[usize]) -> f32 {
+    if truth.is_empty() {
+        return 1.0;
+    }
+    let f = |x: f64| nll(logits, truth, x.exp());
+    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
+    let mut c = b - ratio * (b - a);
+    let mut d = a + ratio * (b - a);
+    let (mut fc, mut fd) = (f(c), f(d));
+    for _ in 0..60 {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - ratio * (b - a);
+            fc = f(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + ratio * (b - a);
+            fd = f(d);
+        }
+    }
+    ((a + b) / 2.0).exp() as f32
+}
+
+/// Expected calibration error of the top-class probabilities over [`ECE_BINS`] equal-width bins.
+pub fn ece(probs: &[Vec<f32>], truth: &[usize]) -> f64 {
+    let mut count = [0usize; ECE_BINS];
+    let mut confidence = [0f64; ECE_BINS];
+    let mut correct = [0f64; ECE_BINS];
+    for (p, &y) in probs.iter().zip(truth) {
+        let (best, top) =
+            p.iter().enumerate().fold(
+                (0, f32::NEG_INFINITY),
+                |acc, (i, &v)| {
+                    if v > acc.1 { (i, v) } else { acc }
+                },
+            );
+        let bin = ((top as f64 * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+        count[bin] += 1;
+        confidence[bin] += top as f64;
+        correct[bin] += f64::from(u8::from(best == y));
+    }
+    let n = truth.len().max(1) as f64;
+    (0..ECE_BINS)
+        .filter(|&b| count[b] > 0)
+        .map(|b| (correct[b] - confidence[b]).abs() / n)
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Rows whose true class follows softmax(z) exactly, shown to the model as logits `scale · z`: a model that
+    /// is over-confident by `scale`, so the best temperature is `scale`.
+    fn overconfident(scale: f32, n: usize) -> (Vec<Vec<f32>>, Vec<usize>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        (0..n)
+            .map(|_| {
+                let z: Vec<f32> = (0..5).map(|_| rng.random_range(-2.0f32..2.0)).collect();
+                let p = probabilities(&z, 1.0);
+                let u: f32 = rng.random();
+                let mut acc = 0.0;
+                let y = p
+                    .iter()
+                    .position(|&q| {
+                        acc += q;
+                        u < acc
+                    })
+                    .unwrap_or(4);
+                (z.iter().map(|v| v * scale).collect(), y)
+            })
+            .unzip()
+    }
+
+    #[test]
+    fn recovers_the_temperature_of_an_overconfident_model_and_lowers_ece() {
+        let (logits, truth) = overconfident(3.0, 20_000);
+        let c = calibrate(&logits, &truth);
+        assert!((c.temperature - 3.0).abs() < 0.25, "{c:?}");
+        assert!(c.ece_before > 0.1 && c.ece_after < 0.02, "{c:?}");
+    }
+
+    #[test]
+    fn ece_is_zero_when_confidence_matches_accuracy() {
+        // Half right at confidence 0.5 (bin 7), all right at confidence 1.0 (last bin).
+        let probs = vec![
+            vec![0.5, 0.3, 0.2],
+            vec![0.5, 0.3, 0.2],
+            vec![1.0, 0.0, 0.0],
+        ];
+        assert!(ece(&probs, &[0, 1, 0]).abs() < 1e-9);
+        // Always confident 0.9 and always wrong: ECE 0.9.
+        assert!((ece(&[vec![0.9, 0.1]], &[1]) - 0.9).abs() < 1e-6);
+    }
+}
