@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{BadInput, open_store};
 use crate::cli::{Global, ModelCommand, RegisterArgs};
-use crate::output::emit;
+use crate::output::{Progress, emit};
 
 pub async fn run(g: &Global, cmd: ModelCommand) -> anyhow::Result<()> {
     match cmd {
@@ -28,9 +28,11 @@ pub async fn run(g: &Global, cmd: ModelCommand) -> anyhow::Result<()> {
                     .map_err(|e| BadInput(format!("--model-type: {e}")))?,
                 None => ModelType::DEFAULT,
             };
-            let report =
-                blocking(move || train_files(&data, &out, model_type, seed, validation_fraction))
-                    .await?;
+            let json = g.json;
+            let report = blocking(move || {
+                train_files(&data, &out, model_type, seed, validation_fraction, json)
+            })
+            .await?;
             emit(g.json, &report, |r| {
                 format!(
                     "{} trained in {:.1}s on {} rows: validation accuracy {:.4}, f1_weighted {:.4}, f1_macro {:.4}\n  saved to {}",
@@ -112,6 +114,7 @@ fn train_files(
     model_type: ModelType,
     seed: u64,
     validation_fraction: f64,
+    json: bool,
 ) -> anyhow::Result<TrainOut> {
     if !(0.0 < validation_fraction && validation_fraction < 0.9) {
         return Err(BadInput(format!(
@@ -125,7 +128,37 @@ fn train_files(
         seed,
         ..TrainConfig::for_model(model_type)
     };
-    let trained = model::train(&train, &validation, &cfg, lifecycle::pipeline::log_epoch)?;
+    let mut bar = Progress::new(format!("training {model_type}"), json);
+    bar.line(&format!(
+        "{} training rows, {} validation rows",
+        train.len(),
+        validation.len()
+    ));
+    let trained = model::train(&train, &validation, &cfg, |p| {
+        let phase = if p.refit { "refit epoch" } else { "epoch" };
+        match p.validation_f1_weighted {
+            Some(f1) => bar.line(&format!(
+                "{phase} {}/{} done: loss {:.4}, validation f1_weighted {f1:.4}",
+                p.epoch + 1,
+                p.max_epochs,
+                p.loss
+            )),
+            None if p.refit && p.step + 1 == p.steps_per_epoch => {
+                bar.line(&format!("{phase} {} done: loss {:.4}", p.epoch + 1, p.loss))
+            }
+            None => bar.update(
+                p.step as u64 + 1,
+                p.steps_per_epoch as u64,
+                &format!(
+                    "{phase} {} (max {}), loss {:.4}",
+                    p.epoch + 1,
+                    p.max_epochs,
+                    p.loss
+                ),
+            ),
+        }
+    })?;
+    bar.finish();
     trained.save(out)?;
     let r = &trained.report;
     Ok(TrainOut {
