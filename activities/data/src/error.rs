@@ -75,4 +75,12 @@ impl DataError {
     }
 }
 
+impl DataError {
+    /// The artifact store did not answer (or answered with a server error): worth a retry, unlike a missing or
+    /// corrupt object, which is a judgement on the artifact.
+    pub fn is_store_unavailable(&self) -> bool {
+        matches!(self, DataError::Artifact(e) if !matches!(e, object_store::Error::NotFound { .. }))
+    }
+}
+
 pub type Result<T, E = DataError> = std::result::Result<T, E>;

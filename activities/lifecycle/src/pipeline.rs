@@ -46,6 +46,13 @@ pub fn run_id(dataset_id: &str, model_type: ModelType, run_key: Option<&str>) ->
     }
 }
 
+/// The training seed of a keyed run: FNV-1a of the key (stable across versions and platforms).
+pub fn seed_of_run_key(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 impl Lifecycle {
     fn checkpoint_dir(&self, run_id: &str) -> PathBuf {
         self.work_dir.join("checkpoints").join(run_id)
@@ -71,7 +78,12 @@ impl Lifecycle {
                     input.dataset_id
                 ))
             })?;
-        let cfg = TrainConfig::for_model(model_type);
+        let mut cfg = TrainConfig::for_model(model_type);
+        if let Some(key) = input.run_key.as_deref().filter(|k| !k.is_empty()) {
+            // Another run of the same dataset is another draw (initial weights, order, augmentation): its seed
+            // comes from its key, so that its retries (and resumed checkpoints) draw the same.
+            cfg.seed = seed_of_run_key(key);
+        }
         let run_id = run_id(dataset.id(), model_type, input.run_key.as_deref());
         let run = self
             .registry
@@ -119,7 +131,6 @@ impl Lifecycle {
         if let Some(epoch) = resumed_at_epoch {
             tracing::info!(run = %run.id, epoch, "resuming training from its checkpoint");
         }
-        let mut cfg = cfg;
         cfg.checkpoint_dir = Some(checkpoints.clone());
         let staged = tempfile::tempdir()?;
         let out = staged.path().to_path_buf();
@@ -158,6 +169,15 @@ impl Lifecycle {
                     e.validation_f1_weighted,
                 )
                 .await?;
+        }
+        if let Some(c) = &report.calibration {
+            for (name, value) in [
+                ("temperature", f64::from(c.temperature)),
+                ("validation_ece_before", c.ece_before),
+                ("validation_ece_after", c.ece_after),
+            ] {
+                self.registry.log_metric(&run.id, name, 0, value).await?;
+            }
         }
         let (key, sha) =
             registry::artifact::stage(&self.registry.artifacts, &self.name, staged.path()).await?;

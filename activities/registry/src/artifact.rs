@@ -112,26 +112,61 @@ pub async fn verify(
     store: &ArtifactStore,
     prefix: &str,
     manifest_sha256: &str,
-) -> Result<ArtifactManifest, String> {
+) -> Result<ArtifactManifest, ArtifactProblem> {
     let raw = store
         .get(&format!("{prefix}/{MANIFEST_FILE}"))
         .await
-        .map_err(|e| format!("manifest unreadable at {}: {e}", store.url_of(prefix)))?;
+        .map_err(|e| {
+            ArtifactProblem::from_store(
+                format!("manifest unreadable at {}", store.url_of(prefix)),
+                &e,
+            )
+        })?;
     let found = sha256_hex(&raw);
     if found != manifest_sha256 {
-        return Err(format!(
+        return Err(ArtifactProblem::bad(format!(
             "manifest sha256 is {found}, expected {manifest_sha256}"
-        ));
+        )));
     }
-    let manifest: ArtifactManifest =
-        serde_json::from_slice(&raw).map_err(|e| format!("manifest is not valid: {e}"))?;
+    let manifest: ArtifactManifest = serde_json::from_slice(&raw)
+        .map_err(|e| ArtifactProblem::bad(format!("manifest is not valid: {e}")))?;
     for (name, sha) in &manifest.files {
         store
             .get_verified(&format!("{prefix}/{name}"), sha)
             .await
-            .map_err(|e| format!("file {name}: {e}"))?;
+            .map_err(|e| ArtifactProblem::from_store(format!("file {name}"), &e))?;
     }
     Ok(manifest)
+}
+
+/// Why an artifact cannot be used: it is missing or corrupt (a judgement on the artifact), or the store or the
+/// local disk failed while checking it (`transient`: the same check may pass later, so nothing is decided on it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactProblem {
+    pub message: String,
+    pub transient: bool,
+}
+
+impl ArtifactProblem {
+    fn bad(message: String) -> Self {
+        Self {
+            message,
+            transient: false,
+        }
+    }
+
+    fn from_store(context: String, e: &data::DataError) -> Self {
+        Self {
+            message: format!("{context}: {e}"),
+            transient: e.is_store_unavailable(),
+        }
+    }
+}
+
+impl std::fmt::Display for ArtifactProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Downloads a verified artifact into `dir` (created), for a process that loads the model from files.
@@ -140,16 +175,19 @@ pub async fn download(
     prefix: &str,
     manifest_sha256: &str,
     dir: &Path,
-) -> Result<(), String> {
+) -> Result<(), ArtifactProblem> {
     let manifest = verify(store, prefix, manifest_sha256).await?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let local = |e: std::io::Error, path: &Path| ArtifactProblem {
+        message: format!("{}: {e}", path.display()),
+        transient: true,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| local(e, dir))?;
     for (name, sha) in &manifest.files {
         let bytes = store
             .get_verified(&format!("{prefix}/{name}"), sha)
             .await
-            .map_err(|e| e.to_string())?;
-        std::fs::write(dir.join(name), &bytes)
-            .map_err(|e| format!("{}: {e}", dir.join(name).display()))?;
+            .map_err(|e| ArtifactProblem::from_store(format!("file {name}"), &e))?;
+        std::fs::write(dir.join(name), &bytes).map_err(|e| local(e, &dir.join(name)))?;
     }
     Ok(())
 }

@@ -12,6 +12,13 @@ pub enum RegistryError {
         version: i64,
         problem: String,
     },
+    /// The artifact could not be checked now (store unreachable, local disk): may pass, decides nothing.
+    #[error("model {name} version {version}: artifact could not be checked now: {problem}")]
+    ArtifactUnavailable {
+        name: String,
+        version: i64,
+        problem: String,
+    },
     #[error("model {0} has no earlier Production version to roll back to")]
     NothingToRollBack(String),
     #[error("{}: {source}", path.display())]

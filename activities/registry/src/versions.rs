@@ -254,22 +254,14 @@ impl Registry {
         artifact::verify(&self.artifacts, &v.artifact_key, &v.artifact_sha256)
             .await
             .map(|_| ())
-            .map_err(|problem| RegistryError::BadArtifact {
-                name: v.name.clone(),
-                version: v.version,
-                problem,
-            })
+            .map_err(|problem| artifact_error(v, problem))
     }
 
     /// Downloads the verified artifact of `v` into `dir`.
     pub async fn download(&self, v: &ModelVersion, dir: &Path) -> Result<()> {
         artifact::download(&self.artifacts, &v.artifact_key, &v.artifact_sha256, dir)
             .await
-            .map_err(|problem| RegistryError::BadArtifact {
-                name: v.name.clone(),
-                version: v.version,
-                problem,
-            })
+            .map_err(|problem| artifact_error(v, problem))
     }
 
     /// Moves `version` to `stage`. To Production: the artifact is verified first, the previous Production
@@ -415,7 +407,13 @@ impl Registry {
                 "model {name} v{version} has no f1_weighted in its metrics"
             ))
         })?;
-        let artifact_problem = self.verify_artifact(&candidate).await.err();
+        // A decision is recorded only from a completed judgement: a store that did not answer is an error (the
+        // caller retries), a missing or corrupt artifact is a refusal on the record.
+        let artifact_problem = match self.verify_artifact(&candidate).await {
+            Ok(()) => None,
+            Err(e @ RegistryError::BadArtifact { .. }) => Some(e),
+            Err(e) => return Err(e),
+        };
         let now = Utc::now();
         let decision = with_pool!(self.store, p => {
             let mut tx = p.begin().await?;
@@ -506,5 +504,22 @@ fn check_name(name: &str) -> Result<()> {
         Err(RegistryError::InvalidArgument(format!(
             "name {name:?}: use 1-100 letters, digits, '_', '-' or '.'"
         )))
+    }
+}
+
+fn artifact_error(v: &ModelVersion, problem: artifact::ArtifactProblem) -> RegistryError {
+    let (name, version, problem_text) = (v.name.clone(), v.version, problem.message);
+    if problem.transient {
+        RegistryError::ArtifactUnavailable {
+            name,
+            version,
+            problem: problem_text,
+        }
+    } else {
+        RegistryError::BadArtifact {
+            name,
+            version,
+            problem: problem_text,
+        }
     }
 }

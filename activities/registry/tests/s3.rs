@@ -22,6 +22,26 @@ fn s3_store(prefix: &str) -> ArtifactStore {
     ArtifactStore::open_s3(&format!("s3://rakuten/{prefix}"), builder).unwrap()
 }
 
+/// The same bucket behind a port nothing listens on, without retries.
+fn dead_s3_store(prefix: &str) -> ArtifactStore {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let builder = AmazonS3Builder::new()
+        .with_endpoint(format!("http://127.0.0.1:{port}"))
+        .with_region("us-east-1")
+        .with_access_key_id("rakuten")
+        .with_secret_access_key("rakuten-local-only")
+        .with_retry(object_store::RetryConfig {
+            max_retries: 0,
+            retry_timeout: std::time::Duration::from_secs(2),
+            ..Default::default()
+        });
+    ArtifactStore::open_s3(&format!("s3://rakuten/{prefix}"), builder).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn models_and_datasets_on_s3() {
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
@@ -54,6 +74,24 @@ async fn models_and_datasets_on_s3() {
             .unwrap()
             .1,
         "idempotent on S3 too"
+    );
+    // The store unreachable while the policy runs (a real connection refused, no retries): an error that is
+    // not bad input, and no decision recorded; once the store answers, the policy decides and promotes.
+    let unreachable = Registry::new(db.store.clone(), dead_s3_store(&prefix));
+    let err = unreachable
+        .apply_policy("rakuten_classifier", 1, &Policy::default(), "test")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RegistryError::ArtifactUnavailable { .. }) && !err.is_bad_input(),
+        "{err}"
+    );
+    assert!(
+        r.last_decision("rakuten_classifier", 1)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing decided on a store that did not answer"
     );
     assert!(
         r.apply_policy("rakuten_classifier", 1, &Policy::default(), "test")

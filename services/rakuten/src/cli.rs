@@ -133,10 +133,14 @@ pub struct TrainArgs {
     /// Model type (ngram_logreg, tfidf_logreg)
     #[arg(long)]
     pub model_type: Option<String>,
-    /// A key that makes this a new run of the same dataset (without one, training a dataset version twice
-    /// returns the version registered the first time)
-    #[arg(long)]
+    /// The run's key: another key is another run of the same dataset, with its own seed (default: a fresh
+    /// key, `manual-<UTC time>`, so every `rakuten train` trains)
+    #[arg(long, conflicts_with = "reuse")]
     pub run_key: Option<String>,
+    /// No key: the dataset version's unkeyed run, as the weekly pipeline trains it (returns the version it
+    /// registered, if any, without training)
+    #[arg(long)]
+    pub reuse: bool,
     #[arg(long)]
     pub no_wait: bool,
 }

@@ -290,6 +290,22 @@ async fn weekly_pipeline_then_daily_drift() {
         "a retraining is a new run: {retraining:?}"
     );
     assert_eq!(world.versions().await.len(), 2);
+    // And a new draw: its seed comes from its key, not the weekly run's.
+    let registry = world.lifecycle().registry;
+    let weekly_run = registry.run(&training.run_id).await.unwrap();
+    let drift_run = registry.run(&retraining.run_id).await.unwrap();
+    assert!(
+        drift_run.steps.contains_key("temperature"),
+        "the calibration is in the registry: {:?}",
+        drift_run.steps.keys()
+    );
+    let key = format!("drift-{}", Utc::now().format("%Y-%m-%d"));
+    let seed = |run: &registry::runs::Run| run.params["seed"].as_u64();
+    assert_eq!(
+        seed(&drift_run),
+        Some(lifecycle::pipeline::seed_of_run_key(&key))
+    );
+    assert_ne!(seed(&weekly_run), seed(&drift_run));
     record_history::<workflows::DailyDrift>(&client, "drift-2", "daily_drift").await;
 
     // Drift again the same day: due, but the day's retraining exists; none starts.

@@ -297,11 +297,17 @@ fn human_training(t: &contracts::lifecycle::TrainingOutput) -> String {
 
 pub async fn train(g: &Global, args: TrainArgs) -> anyhow::Result<()> {
     let client = temporal_client(&args.temporal).await?;
-    let id = format!("training-manual-{}", Utc::now().format("%Y%m%dT%H%M%S%.3f"));
+    let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3f");
+    let id = format!("training-manual-{stamp}");
+    let run_key = match (args.reuse, args.run_key) {
+        (true, _) => None,
+        (false, Some(key)) => Some(key),
+        (false, None) => Some(format!("manual-{stamp}")),
+    };
     let input = TrainingInput {
         dataset_id: args.dataset,
         reason: format!("manual: {}", g.actor()),
-        run_key: args.run_key,
+        run_key,
         options: training_options(args.model_type),
     };
     let started = start_and_maybe_wait(&client, Training::run, input, id, args.no_wait).await?;
