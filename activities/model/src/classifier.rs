@@ -113,30 +113,25 @@ impl Classifier {
 
     /// Scores the model on labelled rows; a label the model does not know is an error.
     pub fn evaluate(&self, rows: &[LabeledText]) -> Result<Metrics, ModelError> {
-        let truth = rows
-            .iter()
-            .map(|r| self.class_index(r.label))
-            .collect::<Result<Vec<_>, _>>()?;
-        let items: Vec<ProductText<'_>> = rows.iter().map(ProductText::from).collect();
-        let predicted: Vec<usize> = self
-            .probabilities_batch(&items)?
-            .iter()
-            .map(|p| argmax(p))
-            .collect();
+        let (truth, probabilities) = self.score_rows(rows)?;
+        let predicted: Vec<usize> = probabilities.iter().map(|p| argmax(p)).collect();
         Metrics::from_indices(self.labels(), &truth, &predicted)
     }
 
     /// Expected calibration error of the model's confidence on labelled rows ([`crate::calibration::ece`]).
     pub fn calibration_error(&self, rows: &[LabeledText]) -> Result<f64, ModelError> {
+        let (truth, probabilities) = self.score_rows(rows)?;
+        Ok(crate::calibration::ece(&probabilities, &truth))
+    }
+
+    /// Each row's class index and the model's probabilities for it.
+    fn score_rows(&self, rows: &[LabeledText]) -> Result<(Vec<usize>, Vec<Vec<f32>>), ModelError> {
         let truth = rows
             .iter()
             .map(|r| self.class_index(r.label))
             .collect::<Result<Vec<_>, _>>()?;
         let items: Vec<ProductText<'_>> = rows.iter().map(ProductText::from).collect();
-        Ok(crate::calibration::ece(
-            &self.probabilities_batch(&items)?,
-            &truth,
-        ))
+        Ok((truth, self.probabilities_batch(&items)?))
     }
 
     /// The same model with another temperature (1 = uncalibrated), e.g. to measure what calibration changed.
