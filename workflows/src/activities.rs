@@ -64,4 +64,11 @@ impl Lifecycle {
     pub fn drift_check(input: DriftCheckInput) -> Result<DriftCheckOutput, ActivityError> {
         unimplemented!()
     }
+
+    /// The Production model scored on a loaded batch's labelled rows before training on them (live F1);
+    /// recorded once per batch and version.
+    #[activity(name = activity::SCORE_BATCH)]
+    pub fn score_batch(input: ScoreBatchInput) -> Result<Option<LiveScoreOutput>, ActivityError> {
+        unimplemented!()
+    }
 }

@@ -11,6 +11,7 @@ use temporalio_sdk::{
 
 use crate::activities::Lifecycle;
 use crate::options::compute_step;
+use crate::search::{self, DECISION, MODEL_VERSION};
 use crate::set_progress as set;
 use crate::training::Training;
 
@@ -35,6 +36,10 @@ impl DailyDrift {
     ) -> WorkflowResult<DailyDriftOutput> {
         let now_ms = crate::workflow_unix_millis(ctx.workflow_time());
         let now = now_ms.div_euclid(1000);
+        let observed = ctx.patched(crate::PATCH_OBSERVABILITY);
+        if observed {
+            search::settle_trigger(ctx);
+        }
         set(ctx, "check", 0, "drift check of the inference log".into());
         let check = ctx
             .execute_activity(
@@ -49,6 +54,9 @@ impl DailyDrift {
             .await?;
         if !check.retrain {
             set(ctx, "done", 100, check.message.clone());
+            if observed {
+                search::summarise(ctx, check.message.clone());
+            }
             return Ok(DailyDriftOutput {
                 check,
                 retraining_workflow_id: None,
@@ -70,6 +78,7 @@ impl DailyDrift {
             .workflow_id(id.clone())
             .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
             .parent_close_policy(ParentClosePolicy::Abandon)
+            .maybe_search_attributes(observed.then(|| search::for_child(search::trigger::DRIFT)))
             .build();
         let started = ctx
             .start_child_workflow(
@@ -88,6 +97,9 @@ impl DailyDrift {
             Err(e) => {
                 let note = format!("retraining {id} not started: {e}");
                 set(ctx, "done", 100, note.clone());
+                if observed {
+                    search::summarise(ctx, format!("{}; {note}", check.message));
+                }
                 return Ok(DailyDriftOutput {
                     check,
                     retraining_workflow_id: None,
@@ -97,6 +109,19 @@ impl DailyDrift {
             }
         };
         let retraining = started.result().await?;
+        if observed {
+            ctx.upsert_search_attributes([
+                MODEL_VERSION.value_set(retraining.version),
+                DECISION.value_set(search::decision_value(retraining.promoted)),
+            ]);
+            search::summarise(
+                ctx,
+                format!(
+                    "{}; retrained v{}: {}",
+                    check.message, retraining.version, retraining.decision
+                ),
+            );
+        }
         set(
             ctx,
             "done",

@@ -1,13 +1,15 @@
 //! WeeklyIngest: the weekly batch, its dataset version, and a Training child workflow.
 
 use contracts::lifecycle::{
-    BuildDatasetInput, IngestInput, IngestOutput, LoadBatchInput, Progress, TrainingInput,
+    BuildDatasetInput, IngestInput, IngestOutput, LoadBatchInput, Progress, ScoreBatchInput,
+    TrainingInput,
 };
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{ChildWorkflowOptions, WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use crate::activities::Lifecycle;
-use crate::options::database_step;
+use crate::options::{compute_step, database_step};
+use crate::search::{self, DATASET_VERSION, DECISION, MODEL_VERSION};
 use crate::set_progress as set;
 use crate::training::Training;
 
@@ -31,6 +33,12 @@ impl WeeklyIngest {
             let (year, week) = contracts::calendar::iso_week(now);
             contracts::weekly_batch_name(year, week)
         });
+        let observed = ctx.patched(crate::PATCH_OBSERVABILITY);
+        let trigger = if observed {
+            search::settle_trigger(ctx)
+        } else {
+            search::trigger::MANUAL.to_string()
+        };
         set(ctx, "load", 0, format!("loading batch {batch}"));
         let load = ctx
             .execute_activity(
@@ -51,13 +59,31 @@ impl WeeklyIngest {
                 load.percent_loaded
             );
             set(ctx, "done", 100, why.clone());
+            if observed {
+                search::summarise(ctx, format!("{}: {why}", load.batch));
+            }
             return Ok(IngestOutput {
                 load,
+                live: None,
                 dataset: None,
                 training: None,
                 stopped: Some(why),
             });
         }
+        // Before any model trains on the batch: how the Production model does on rows it has never seen.
+        // Histories from before this step replay without it (the patch marker).
+        let live = if observed {
+            ctx.execute_activity(
+                Lifecycle::score_batch,
+                ScoreBatchInput {
+                    batch: load.batch.clone(),
+                },
+                compute_step(10),
+            )
+            .await?
+        } else {
+            None
+        };
         set(
             ctx,
             "dataset",
@@ -74,6 +100,9 @@ impl WeeklyIngest {
                 database_step(30),
             )
             .await?;
+        if observed {
+            ctx.upsert_search_attributes([DATASET_VERSION.value_set(dataset.dataset_id.clone())]);
+        }
         set(
             ctx,
             "training",
@@ -92,10 +121,39 @@ impl WeeklyIngest {
                     run_key: None,
                     options: input.training.clone(),
                 },
-                ChildWorkflowOptions::workflow_id(child_id),
+                if observed {
+                    ChildWorkflowOptions::builder()
+                        .workflow_id(child_id)
+                        .search_attributes(search::for_child(&trigger))
+                        .build()
+                } else {
+                    ChildWorkflowOptions::workflow_id(child_id)
+                },
             )
             .await?;
         let training = started.result().await?;
+        if observed {
+            ctx.upsert_search_attributes([
+                MODEL_VERSION.value_set(training.version),
+                DECISION.value_set(search::decision_value(training.promoted)),
+            ]);
+            let live_text = live.as_ref().map_or(String::new(), |l| {
+                format!(", live F1 of v{} {:.4}", l.version, l.f1_weighted)
+            });
+            search::summarise(
+                ctx,
+                format!(
+                    "{} {} ({:.1} % loaded{live_text}); dataset {}; v{} {} (holdout F1 {:.4})",
+                    load.batch,
+                    load.status,
+                    load.percent_loaded,
+                    dataset.dataset_id,
+                    training.version,
+                    search::decision_value(training.promoted),
+                    training.f1_weighted
+                ),
+            );
+        }
         set(
             ctx,
             "done",
@@ -112,6 +170,7 @@ impl WeeklyIngest {
         );
         Ok(IngestOutput {
             load,
+            live,
             dataset: Some(dataset),
             training: Some(training),
             stopped: None,

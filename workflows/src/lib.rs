@@ -16,11 +16,17 @@ pub mod activities;
 mod drift;
 mod ingest;
 mod options;
+pub mod search;
 mod training;
 
 pub use drift::DailyDrift;
 pub use ingest::WeeklyIngest;
 pub use training::Training;
+
+/// Patch id (`ctx.patched`) of what was added after histories were recorded: search attributes and the memo in
+/// every workflow, the live score in WeeklyIngest. A history without the marker replays the old path; every new
+/// run takes the new one.
+pub(crate) const PATCH_OBSERVABILITY: &str = "observability-1";
 
 /// Unix milliseconds of the workflow's current time (from history: identical on replay).
 pub(crate) fn workflow_unix_millis(time: Option<std::time::SystemTime>) -> i64 {

@@ -9,6 +9,7 @@ use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use crate::activities::Lifecycle;
 use crate::options::{compute_step, database_step, training};
+use crate::search::{self, DATASET_VERSION, DECISION, MODEL_VERSION};
 use crate::set_progress as set;
 
 /// The default model type (kept equal to `model::ModelType::DEFAULT`, which this crate cannot depend on).
@@ -35,6 +36,10 @@ impl Training {
         ctx: &mut WorkflowContext<Self>,
         input: TrainingInput,
     ) -> WorkflowResult<TrainingOutput> {
+        let observed = ctx.patched(crate::PATCH_OBSERVABILITY);
+        if observed {
+            search::settle_trigger(ctx);
+        }
         set(ctx, "dataset", 0, "resolving the dataset version".into());
         let dataset = ctx
             .execute_activity(
@@ -45,6 +50,9 @@ impl Training {
                 database_step(2),
             )
             .await?;
+        if observed {
+            ctx.upsert_search_attributes([DATASET_VERSION.value_set(dataset.dataset_id.clone())]);
+        }
         let model_type = input
             .options
             .model_type
@@ -114,6 +122,9 @@ impl Training {
                 compute_step(10),
             )
             .await?;
+        if observed {
+            ctx.upsert_search_attributes([MODEL_VERSION.value_set(registered.version)]);
+        }
         set(
             ctx,
             "policy",
@@ -129,6 +140,11 @@ impl Training {
                 database_step(2),
             )
             .await?;
+        if observed {
+            ctx.upsert_search_attributes([
+                DECISION.value_set(search::decision_value(decision.promoted))
+            ]);
+        }
         set(ctx, "notify", 95, decision.reason.clone());
         let notified = ctx
             .execute_activity(
@@ -153,6 +169,19 @@ impl Training {
                 }
             ),
         );
+        if observed {
+            search::summarise(
+                ctx,
+                format!(
+                    "v{} on {} (holdout F1 {:.4}, {:.1} s): {}",
+                    registered.version,
+                    dataset.dataset_id,
+                    evaluation.f1_weighted,
+                    trained.train_seconds,
+                    decision.reason
+                ),
+            );
+        }
         Ok(TrainingOutput {
             dataset_id: dataset.dataset_id,
             run_id: trained.run_id,

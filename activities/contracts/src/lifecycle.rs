@@ -15,6 +15,7 @@ pub mod activity {
     pub const APPLY_POLICY: &str = "apply_policy";
     pub const NOTIFY_SERVING: &str = "notify_serving";
     pub const DRIFT_CHECK: &str = "drift_check";
+    pub const SCORE_BATCH: &str = "score_batch";
 }
 
 /// Workflow type names (what the Temporal UI shows and schedules start).
@@ -101,10 +102,29 @@ pub struct DatasetOutput {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IngestOutput {
     pub load: LoadBatchOutput,
+    /// The Production model scored on the new batch before training on it (none before the first model).
+    #[serde(default)]
+    pub live: Option<LiveScoreOutput>,
     pub dataset: Option<DatasetOutput>,
     pub training: Option<TrainingOutput>,
     /// Why the workflow stopped before training (`pool exhausted: 100 % loaded`).
     pub stopped: Option<String>,
+}
+
+/// Input of `score_batch`: score the Production model on a loaded batch's labelled rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoreBatchInput {
+    pub batch: String,
+}
+
+/// The live score of a batch: the Production model's F1 on rows it has never seen, beside its holdout F1.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveScoreOutput {
+    pub batch: String,
+    pub version: i64,
+    pub rows: i64,
+    pub f1_weighted: f64,
+    pub holdout_f1: Option<f64>,
 }
 
 // ---------------------------------------------------------------- Training

@@ -22,6 +22,20 @@ pub struct DatasetRow {
     pub prdtypecode: i64,
 }
 
+/// A row as the database returns it: (productid, designation, description, prdtypecode).
+impl From<(i64, String, String, i64)> for DatasetRow {
+    fn from(
+        (productid, designation, description, prdtypecode): (i64, String, String, i64),
+    ) -> Self {
+        DatasetRow {
+            productid,
+            designation,
+            description,
+            prdtypecode,
+        }
+    }
+}
+
 #[cfg(test)]
 impl DatasetRow {
     /// A row with a title and no description, for tests.

@@ -284,16 +284,7 @@ impl Store {
     async fn dataset_snapshot(&self) -> Result<(Vec<DatasetRow>, Vec<DatasetRow>, Option<String>)> {
         type Row = (i64, String, String, i64);
         let to_rows = |rows: Vec<Row>| -> Vec<DatasetRow> {
-            rows.into_iter()
-                .map(
-                    |(productid, designation, description, prdtypecode)| DatasetRow {
-                        productid,
-                        designation,
-                        description,
-                        prdtypecode,
-                    },
-                )
-                .collect()
+            rows.into_iter().map(DatasetRow::from).collect()
         };
         let (loaded, holdout, last): (Vec<Row>, Vec<Row>, Option<String>) = with_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -324,17 +315,7 @@ impl Store {
     async fn dataset_rows(&self, sql: &str) -> Result<Vec<DatasetRow>> {
         let rows: Vec<(i64, String, String, i64)> =
             with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
-        Ok(rows
-            .into_iter()
-            .map(
-                |(productid, designation, description, prdtypecode)| DatasetRow {
-                    productid,
-                    designation,
-                    description,
-                    prdtypecode,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(DatasetRow::from).collect())
     }
 }
 

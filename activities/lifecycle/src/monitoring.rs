@@ -102,6 +102,26 @@ impl DriftCheck {
         registry.gather()
     }
 
+    /// The last recorded check, its report read back (verified) from the artifact store; `None` before the
+    /// first check.
+    pub async fn latest(
+        store: &Store,
+        artifacts: &ArtifactStore,
+    ) -> anyhow::Result<Option<DriftCheck>> {
+        let Some(record) = store.drift_reports(1).await?.pop() else {
+            return Ok(None);
+        };
+        let bytes = artifacts
+            .get_verified(&record.json_key, &record.json_sha256)
+            .await?;
+        Ok(Some(DriftCheck {
+            retrain: record.dataset_drift,
+            report: serde_json::from_slice(&bytes).ok(),
+            record,
+            mean_confidence: None,
+        }))
+    }
+
     /// [`DriftCheck::gauges`] in the Prometheus text exposition format.
     pub fn prometheus_text(&self) -> String {
         prometheus::TextEncoder::new()

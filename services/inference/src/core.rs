@@ -73,6 +73,20 @@ pub struct Core {
     /// The last drift check served on `/metrics`, kept until a newer report is recorded.
     pub drift: tokio::sync::Mutex<Option<DriftCheck>>,
     pub started_at: DateTime<Utc>,
+    pub extra_metrics: Option<ExtraMetrics>,
+}
+
+/// A source of more Prometheus text for `/metrics` (see `ServeConfig::extra_metrics`).
+#[derive(Clone)]
+pub struct ExtraMetrics(pub Arc<ExtraMetricsFn>);
+
+pub type ExtraMetricsFn =
+    dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>> + Send + Sync;
+
+impl std::fmt::Debug for ExtraMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExtraMetrics")
+    }
 }
 
 impl Core {
@@ -89,6 +103,7 @@ impl Core {
             artifacts: registry.artifacts.clone(),
             drift: Default::default(),
             started_at: Utc::now(),
+            extra_metrics: None,
         }
     }
 
@@ -135,10 +150,9 @@ impl Core {
     /// Classifies one product: validated, predicted, counted, logged.
     pub async fn predict(&self, input: PredictInput) -> Result<PredictOutput, ServeError> {
         let started = Instant::now();
+        let _in_flight = self.metrics.enter();
         let result = self.predict_inner(input, started).await;
-        if let Err(e) = &result {
-            self.metrics.api_error(e.error_type());
-        }
+        self.count("predict", result.as_ref().err());
         result
     }
 
@@ -151,20 +165,24 @@ impl Core {
         let model = self.current()?;
         let k = input.top_k.map_or(DEFAULT_TOP_K, |k| k as usize);
         let long = input.designation.len() + input.description.len() > INLINE_MAX_CHARS;
+        let span = tracing::info_span!("predict", model.version = %model.version_label);
         let (prediction, input) = if long {
             let m = model.clone();
             tokio::task::spawn_blocking(move || {
-                let p = m
-                    .classifier
-                    .predict(&input.designation, &input.description, k);
+                let p = span.in_scope(|| {
+                    m.classifier
+                        .predict(&input.designation, &input.description, k)
+                });
                 (p, input)
             })
             .await
             .map_err(|e| ServeError::Internal(e.to_string()))?
         } else {
-            let p = model
-                .classifier
-                .predict(&input.designation, &input.description, k);
+            let p = span.in_scope(|| {
+                model
+                    .classifier
+                    .predict(&input.designation, &input.description, k)
+            });
             (p, input)
         };
         let prediction = prediction.map_err(|e| ServeError::Internal(e.to_string()))?;
@@ -173,7 +191,8 @@ impl Core {
             prediction,
             model,
         };
-        self.record(&out, &input, started.elapsed(), "single");
+        tracing::info_span!("log_enqueue")
+            .in_scope(|| self.record(&out, &input, started.elapsed(), "single"));
         Ok(out)
     }
 
@@ -184,10 +203,9 @@ impl Core {
         top_k: Option<u64>,
     ) -> Result<Vec<PredictOutput>, ServeError> {
         let started = Instant::now();
+        let _in_flight = self.metrics.enter();
         let result = self.predict_batch_inner(items, top_k, started).await;
-        if let Err(e) = &result {
-            self.metrics.api_error(e.error_type());
-        }
+        self.count("predict_batch", result.as_ref().err());
         result
     }
 
@@ -211,7 +229,9 @@ impl Core {
         }
         let model = self.current()?;
         let m = model.clone();
+        let span = tracing::info_span!("predict", model.version = %model.version_label, items = items.len());
         let (predictions, items) = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
             // Items may ask for different k: predict the widest, cut each to its own.
             let k_of = |i: &PredictInput| i.top_k.or(top_k).map_or(DEFAULT_TOP_K, |k| k as usize);
             let widest = items.iter().map(k_of).max().unwrap_or(DEFAULT_TOP_K);
@@ -243,9 +263,11 @@ impl Core {
                 model: model.clone(),
             })
             .collect();
-        for (out, item) in outputs.iter().zip(&items) {
-            self.record(out, item, per_item, "batch");
-        }
+        tracing::info_span!("log_enqueue").in_scope(|| {
+            for (out, item) in outputs.iter().zip(&items) {
+                self.record(out, item, per_item, "batch");
+            }
+        });
         Ok(outputs)
     }
 
@@ -265,9 +287,25 @@ impl Core {
     }
 
     /// Counts a client error found before the core was reached (a body the adapter could not decode).
-    pub fn reject(&self, e: ServeError) -> ServeError {
-        self.metrics.api_error(e.error_type());
+    pub fn reject(&self, api: &'static str, e: ServeError) -> ServeError {
+        self.count(api, Some(&e));
         e
+    }
+
+    /// Counts a request by outcome, and its error by type.
+    fn count(&self, api: &'static str, error: Option<&ServeError>) {
+        let outcome = match error {
+            None => "ok",
+            Some(e) => {
+                self.metrics.api_error(e.error_type());
+                if e.is_client_error() {
+                    "client_error"
+                } else {
+                    "server_error"
+                }
+            }
+        };
+        self.metrics.request(api, outcome);
     }
 
     fn record(

@@ -43,6 +43,11 @@ pub struct ErrorBody {
 }
 
 impl ServeError {
+    /// The client's mistake (4xx), as opposed to the service's (no model, an internal failure: 5xx).
+    pub fn is_client_error(&self) -> bool {
+        self.http_status().is_client_error()
+    }
+
     pub fn http_status(&self) -> StatusCode {
         use ServeError::*;
         match self {

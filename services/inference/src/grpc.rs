@@ -8,8 +8,10 @@ use rakuten_proto::v1::{
     PredictRequest, PredictResponse,
 };
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use crate::core::{Core, LoadedModel, PredictInput, PredictOutput};
+use crate::trace;
 
 pub struct GrpcService {
     pub core: Arc<Core>,
@@ -73,28 +75,37 @@ impl InferenceService for GrpcService {
         &self,
         request: Request<PredictRequest>,
     ) -> Result<Response<PredictResponse>, Status> {
-        let out = self
-            .core
-            .predict(input(request.into_inner()))
-            .await
-            .map_err(|e| e.to_status())?;
-        Ok(Response::new(output(out)))
+        let (metadata, _, message) = request.into_parts();
+        let span = trace::request_span("grpc", "Predict", &metadata.into_headers());
+        async move {
+            let item = tracing::info_span!("decode").in_scope(|| input(message));
+            let out = self.core.predict(item).await.map_err(|e| e.to_status())?;
+            Ok(Response::new(output(out)))
+        }
+        .instrument(span)
+        .await
     }
 
     async fn predict_batch(
         &self,
         request: Request<PredictBatchRequest>,
     ) -> Result<Response<PredictBatchResponse>, Status> {
-        let r = request.into_inner();
-        let items = r.items.into_iter().map(input).collect();
-        let outs = self
-            .core
-            .predict_batch(items, r.top_k.map(u64::from))
-            .await
-            .map_err(|e| e.to_status())?;
-        Ok(Response::new(PredictBatchResponse {
-            predictions: outs.into_iter().map(output).collect(),
-        }))
+        let (metadata, _, r) = request.into_parts();
+        let span = trace::request_span("grpc", "PredictBatch", &metadata.into_headers());
+        async move {
+            let items =
+                tracing::info_span!("decode").in_scope(|| r.items.into_iter().map(input).collect());
+            let outs = self
+                .core
+                .predict_batch(items, r.top_k.map(u64::from))
+                .await
+                .map_err(|e| e.to_status())?;
+            Ok(Response::new(PredictBatchResponse {
+                predictions: outs.into_iter().map(output).collect(),
+            }))
+        }
+        .instrument(span)
+        .await
     }
 
     async fn get_model(

@@ -129,13 +129,23 @@ pub async fn health(State(core): State<Arc<Core>>) -> Response {
 }
 
 pub async fn metrics(State(core): State<Arc<Core>>) -> Response {
-    let drift = core.last_drift().await;
+    let text = match &core.extra_metrics {
+        Some(extra) => {
+            let mut text = core.metrics.render(None);
+            text.push_str(&(extra.0)().await);
+            text
+        }
+        None => {
+            let drift = core.last_drift().await;
+            core.metrics.render(drift.as_ref())
+        }
+    };
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        core.metrics.render(drift.as_ref()),
+        text,
     )
         .into_response()
 }

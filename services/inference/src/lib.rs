@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod reload;
 pub mod rest;
 pub mod slot;
+pub mod trace;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -63,6 +64,9 @@ pub struct ServeConfig {
     /// How often the Production version is checked regardless of notifications.
     pub recheck: Duration,
     pub log: LogConfig,
+    /// More metrics for `/metrics`, from whatever else runs in this process (`rakuten up` adds the worker's,
+    /// which include the last drift check: the service's own drift gauges are then left out).
+    pub extra_metrics: Option<core::ExtraMetrics>,
 }
 
 impl Default for ServeConfig {
@@ -76,6 +80,7 @@ impl Default for ServeConfig {
             poll: Duration::from_secs(5),
             recheck: Duration::from_secs(30),
             log: LogConfig::default(),
+            extra_metrics: None,
         }
     }
 }
@@ -110,12 +115,9 @@ pub async fn start(
     let (stop, stop_rx) = watch::channel(false);
     let (stop_log, stop_log_rx) = watch::channel(false);
     let (log, log_writer) = log::start(store, config.log.clone(), stop_log_rx).await?;
-    let core = Arc::new(core::Core::new(
-        config.model_name.clone(),
-        config.limits,
-        &registry,
-        log,
-    ));
+    let mut core = core::Core::new(config.model_name.clone(), config.limits, &registry, log);
+    core.extra_metrics = config.extra_metrics.clone();
+    let core = Arc::new(core);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     let reloader = reload::Reloader {

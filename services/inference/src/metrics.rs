@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{
-    Counter, Histogram, MeterProvider, ObservableCounter, ObservableGauge,
+    Counter, Histogram, MeterProvider, ObservableCounter, ObservableGauge, UpDownCounter,
 };
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
@@ -37,6 +37,8 @@ pub struct ServeMetrics {
     latency: Histogram<f64>,
     text_len: Histogram<f64>,
     errors: Counter<u64>,
+    requests: Counter<u64>,
+    in_flight: UpDownCounter<i64>,
     // Observable instruments live as long as their handles.
     _gauges: [ObservableGauge<f64>; 2],
     _log_gauges: [ObservableGauge<u64>; 2],
@@ -73,6 +75,14 @@ impl ServeMetrics {
         let errors = meter
             .u64_counter("rakuten_api_errors_total")
             .with_description("Requests refused or failed, by error_type.")
+            .build();
+        let requests = meter
+            .u64_counter("rakuten_requests_total")
+            .with_description("Prediction requests by api (predict, predict_batch) and outcome (ok, client_error, server_error), REST and gRPC alike.")
+            .build();
+        let in_flight = meter
+            .i64_up_down_counter("rakuten_requests_in_flight")
+            .with_description("Prediction requests being served (saturation).")
             .build();
         let s = slot.clone();
         let info = meter
@@ -166,6 +176,8 @@ impl ServeMetrics {
             latency,
             text_len,
             errors,
+            requests,
+            in_flight,
             _gauges: [info, loaded_at],
             _log_gauges: [journal_bytes, journal_segments],
             _counters: [load_failures, dropped, written, journaled, replayed],
@@ -186,6 +198,19 @@ impl ServeMetrics {
         self.text_len.record(text_len_chars as f64, &[]);
     }
 
+    /// Counts a request in flight until the guard drops (also when the caller goes away mid-request).
+    pub fn enter(&self) -> InFlight<'_> {
+        self.in_flight.add(1, &[]);
+        InFlight(self)
+    }
+
+    pub fn request(&self, api: &'static str, outcome: &'static str) {
+        self.requests.add(
+            1,
+            &[KeyValue::new("api", api), KeyValue::new("outcome", outcome)],
+        );
+    }
+
     pub fn api_error(&self, error_type: &'static str) {
         self.errors
             .add(1, &[KeyValue::new("error_type", error_type)]);
@@ -200,5 +225,14 @@ impl ServeMetrics {
         prometheus::TextEncoder::new()
             .encode_to_string(&families)
             .unwrap_or_else(|e| format!("# encoding failed: {e}\n"))
+    }
+}
+
+/// A request in flight: counted from [`ServeMetrics::enter`] until dropped.
+pub struct InFlight<'a>(&'a ServeMetrics);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.add(-1, &[]);
     }
 }

@@ -9,16 +9,17 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use crate::core::{Core, PredictInput, PredictOutput};
 use crate::error::ServeError;
-use crate::health;
+use crate::{health, trace};
 
 /// Routes: `POST /predict`, `POST /predict/batch`, `GET /health`, `GET /models/current`, `GET /metrics`,
 /// `GET /openapi.json`.
@@ -36,34 +37,52 @@ pub fn router(core: Arc<Core>) -> Router {
         .with_state(core)
 }
 
-async fn predict(State(core): State<Arc<Core>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let input = match decode::<ProductBody>(&core, body).and_then(|p| p.input("")) {
-        Ok(i) => i,
-        Err(e) => return error(core.reject(e)),
-    };
-    match core.predict(input).await {
-        Ok(out) => axum::Json(PredictBody::from(&out)).into_response(),
-        Err(e) => error(e),
+async fn predict(
+    State(core): State<Arc<Core>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let span = trace::request_span("http", "POST /predict", &headers);
+    async move {
+        let input = tracing::info_span!("decode")
+            .in_scope(|| decode::<ProductBody>(&core, body).and_then(|p| p.input("")));
+        let input = match input {
+            Ok(i) => i,
+            Err(e) => return error(core.reject("predict", e)),
+        };
+        match core.predict(input).await {
+            Ok(out) => axum::Json(PredictBody::from(&out)).into_response(),
+            Err(e) => error(e),
+        }
     }
+    .instrument(span)
+    .await
 }
 
 /// `{"items": [{…}, …], "top_k"?: n}` → `{"predictions": [{…}, …]}` in request order.
 async fn predict_batch(
     State(core): State<Arc<Core>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request = decode::<BatchRequest>(&core, body).and_then(|b| b.inputs(&core));
-    let (items, top_k) = match request {
-        Ok(r) => r,
-        Err(e) => return error(core.reject(e)),
-    };
-    match core.predict_batch(items, top_k).await {
-        Ok(outs) => {
-            let predictions = outs.iter().map(PredictBody::from).collect();
-            axum::Json(BatchBody { predictions }).into_response()
+    let span = trace::request_span("http", "POST /predict/batch", &headers);
+    async move {
+        let request = tracing::info_span!("decode")
+            .in_scope(|| decode::<BatchRequest>(&core, body).and_then(|b| b.inputs(&core)));
+        let (items, top_k) = match request {
+            Ok(r) => r,
+            Err(e) => return error(core.reject("predict_batch", e)),
+        };
+        match core.predict_batch(items, top_k).await {
+            Ok(outs) => {
+                let predictions = outs.iter().map(PredictBody::from).collect();
+                axum::Json(BatchBody { predictions }).into_response()
+            }
+            Err(e) => error(e),
         }
-        Err(e) => error(e),
     }
+    .instrument(span)
+    .await
 }
 
 async fn current_model(State(core): State<Arc<Core>>) -> Response {

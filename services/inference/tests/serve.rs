@@ -718,5 +718,45 @@ async fn metrics_serve_the_last_drift_report() {
         60.0
     );
     server.shutdown().await;
+
+    // With more metrics from the same process (`rakuten up` adds the worker's, which carry the last drift
+    // check): appended, and the service's own drift gauges left out, so no family appears twice.
+    let extra = inference::core::ExtraMetrics(std::sync::Arc::new(|| {
+        Box::pin(async {
+            "# HELP rakuten_dataset_loaded_percent Loaded.\n# TYPE rakuten_dataset_loaded_percent gauge\n\
+             rakuten_dataset_loaded_percent 40\n\
+             # HELP rakuten_drift_share_ratio Drifted share.\n# TYPE rakuten_drift_share_ratio gauge\n\
+             rakuten_drift_share_ratio 0.5\n"
+                .to_string()
+        })
+    }));
+    let merged = Server::start(
+        &db,
+        ServeConfig {
+            extra_metrics: Some(extra),
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    merged.wait_status("healthy").await;
+    let metrics = merged.text("/metrics").await;
+    promtext::check_prometheus_text(&metrics);
+    assert_eq!(
+        serving::sample_value(&metrics, "rakuten_dataset_loaded_percent"),
+        40.0
+    );
+    assert_eq!(
+        serving::sample_value(&metrics, "rakuten_drift_share_ratio"),
+        0.5
+    );
+    assert_eq!(
+        metrics.matches("# TYPE rakuten_drift_share_ratio ").count(),
+        1
+    );
+    assert!(
+        metrics.contains("# TYPE rakuten_model_info gauge"),
+        "the service's own metrics stay: {metrics}"
+    );
+    merged.shutdown().await;
     db.cleanup().await;
 }

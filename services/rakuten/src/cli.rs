@@ -34,6 +34,15 @@ pub struct Global {
     /// More logging on stderr
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Log lines as text, or as JSON objects (one per line, with the fields of the spans they are in)
+    #[arg(
+        long,
+        global = true,
+        env = "RAKUTEN_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    pub log_format: crate::logging::LogFormat,
 }
 
 impl Global {
@@ -83,6 +92,17 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
+impl Command {
+    /// The `service.name` of this process's traces (unless `OTEL_SERVICE_NAME` says otherwise).
+    pub fn service_name(&self) -> &'static str {
+        match self {
+            Command::Serve(_) => "rakuten-serve",
+            Command::Worker(_) => "rakuten-worker",
+            _ => "rakuten",
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     #[command(flatten)]
@@ -90,6 +110,16 @@ pub struct WorkerArgs {
     /// Local work folder: training checkpoints, so a restarted worker resumes a crashed training
     #[arg(long, env = "RAKUTEN_WORK_DIR", default_value = ".rakuten/work")]
     pub work_dir: PathBuf,
+    /// Port of the worker's Prometheus endpoint (`/metrics`: activity outcomes and durations, training, the
+    /// Temporal SDK's worker metrics, the lifecycle's state); 0 picks a free port, `--no-metrics` serves none
+    #[arg(long, env = "RAKUTEN_WORKER_METRICS_PORT", default_value_t = 9464)]
+    pub metrics_port: u16,
+    /// Address the metrics endpoint binds to
+    #[arg(long, env = "RAKUTEN_WORKER_METRICS_HOST", default_value = "127.0.0.1")]
+    pub metrics_host: std::net::IpAddr,
+    /// Serve no metrics endpoint
+    #[arg(long)]
+    pub no_metrics: bool,
 }
 
 #[derive(Debug, Subcommand)]

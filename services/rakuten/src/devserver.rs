@@ -80,6 +80,10 @@ impl DevServer {
         .args(["--port", &port.to_string()])
         .args(["--http-port", &free_port()?.to_string()])
         .args(["--metrics-port", &free_port()?.to_string()]);
+        // The custom search attributes the workflows set (the Temporal UI filters by them).
+        for (name, kind) in workflows::search::SEARCH_ATTRIBUTES {
+            cmd.arg("--search-attribute").arg(format!("{name}={kind}"));
+        }
         match options.ui_port {
             Some(ui) => cmd.args(["--ui-port", &ui.to_string()]),
             None => cmd.arg("--headless"),

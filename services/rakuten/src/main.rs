@@ -8,7 +8,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = rakuten::cli::Cli::parse();
-    rakuten::logging::init(cli.global.verbose);
     let runtime = match rakuten::runtime::build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -16,7 +15,17 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    match runtime.block_on(rakuten::run(cli)) {
+    let result = runtime.block_on(async {
+        let telemetry = rakuten::logging::init(
+            cli.global.verbose,
+            cli.global.log_format,
+            cli.command.service_name(),
+        );
+        let result = rakuten::run(cli).await;
+        telemetry.shutdown().await;
+        result
+    });
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

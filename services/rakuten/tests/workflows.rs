@@ -14,6 +14,7 @@
 
 #[path = "../../../activities/data/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -29,7 +30,7 @@ use lifecycle::Lifecycle;
 use rakuten::devserver::{DevServer, DevServerOptions};
 use temporalio_client::{
     Client, WorkflowDescribeOptions, WorkflowExecutionStatus, WorkflowFetchHistoryOptions,
-    WorkflowGetResultOptions, WorkflowIdReusePolicy, WorkflowStartOptions,
+    WorkflowGetResultOptions, WorkflowListOptions, WorkflowStartOptions,
 };
 use temporalio_common::HasWorkflowDefinition;
 use worker::connect;
@@ -110,20 +111,9 @@ where
     W: HasWorkflowDefinition,
     W::Input: Send,
 {
-    let handle = client
-        .start_workflow(
-            workflow,
-            input,
-            WorkflowStartOptions::new(contracts::TASK_QUEUE, id)
-                .id_reuse_policy(WorkflowIdReusePolicy::AllowDuplicate)
-                .build(),
-        )
+    support::run_workflow(client, workflow, input, id)
         .await
-        .unwrap();
-    handle
-        .get_result(WorkflowGetResultOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("{id}: {e:?}"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Logs `rows` as inferences, then runs DailyDrift as workflow `id`.
@@ -209,7 +199,13 @@ async fn weekly_pipeline_then_daily_drift() {
     .await;
 
     // The same week again (a new run of the workflow id): nothing changes.
-    let second = run(&client, workflows::WeeklyIngest::run, input, "ingest-w48").await;
+    let second = run(
+        &client,
+        workflows::WeeklyIngest::run,
+        input.clone(),
+        "ingest-w48",
+    )
+    .await;
     assert_eq!(second.load.status, "already_applied");
     assert_eq!(second.load.rows, 0);
     let again = second.dataset.clone().unwrap();
@@ -221,6 +217,29 @@ async fn weekly_pipeline_then_daily_drift() {
     assert_eq!(world.versions().await.len(), 1);
     assert_eq!(world.db.store.load_batches().await.unwrap().len(), 1);
     assert_eq!(world.db.store.dataset_versions().await.unwrap().len(), 1);
+    // No live score either time: first there was no model, then the model had trained on the batch.
+    assert!(first.live.is_none() && second.live.is_none(), "{second:?}");
+
+    // The next week: the Production model is scored on the new batch before anything trains on it.
+    let next = run(
+        &client,
+        workflows::WeeklyIngest::run,
+        IngestInput {
+            batch: Some("week-2026-W49".into()),
+            ..input.clone()
+        },
+        "ingest-w49",
+    )
+    .await;
+    let live = next.live.clone().expect("a live score of the new batch");
+    assert_eq!(live.version, training.version);
+    assert_eq!(live.rows, next.load.rows);
+    assert!(live.f1_weighted > 0.3, "{live:?}");
+    assert_eq!(live.holdout_f1, production.f1_weighted());
+    let stored = world.db.store.live_scores(10).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].batch, "week-2026-W49");
+    assert_eq!(world.versions().await.len(), 2);
 
     let drifting = DailyDriftInput {
         training: quick,
@@ -253,7 +272,7 @@ async fn weekly_pipeline_then_daily_drift() {
     assert_eq!(quiet.check.current_rows, 500);
     assert!(!quiet.check.retrain, "{quiet:?}");
     assert!(quiet.retraining_workflow_id.is_none());
-    assert_eq!(world.versions().await.len(), 1);
+    assert_eq!(world.versions().await.len(), 2);
 
     // Then a flood of one kind of product: drift, and exactly one retraining, named by the day.
     let flood = |from: usize| -> Vec<InferenceRecord> {
@@ -289,7 +308,7 @@ async fn weekly_pipeline_then_daily_drift() {
         retraining.created,
         "a retraining is a new run: {retraining:?}"
     );
-    assert_eq!(world.versions().await.len(), 2);
+    assert_eq!(world.versions().await.len(), 3);
     // And a new draw: its seed comes from its key, not the weekly run's.
     let registry = world.lifecycle().registry;
     let weekly_run = registry.run(&training.run_id).await.unwrap();
@@ -316,10 +335,74 @@ async fn weekly_pipeline_then_daily_drift() {
         later.note.as_deref().unwrap_or("").contains(&retraining_id),
         "{later:?}"
     );
-    assert_eq!(world.versions().await.len(), 2);
+    assert_eq!(world.versions().await.len(), 3);
+
+    // The Temporal UI's filters: the custom search attributes the workflows set as they learned them.
+    let promoted = list_when(&client, r#"Decision = "promoted""#, |ids| {
+        ids.iter().any(|i| i == "ingest-w48")
+    })
+    .await;
+    let weekly_training = format!("training-{}", dataset.dataset_id);
+    assert!(
+        promoted.contains(&weekly_training),
+        "the weekly Training run is listed as promoted: {promoted:?}"
+    );
+    let by_drift = list_when(&client, r#"`Trigger` = "drift""#, |ids| !ids.is_empty()).await;
+    assert_eq!(by_drift, vec![retraining_id.clone()]);
+    let of_version = list_when(
+        &client,
+        &format!(
+            "ModelVersion = {} AND WorkflowType = 'Training'",
+            training.version
+        ),
+        |ids| !ids.is_empty(),
+    )
+    .await;
+    assert_eq!(of_version, vec![weekly_training.clone()]);
+    let described = client
+        .get_workflow_handle::<workflows::WeeklyIngest>("ingest-w49")
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .unwrap();
+    let attributes = described.search_attributes();
+    assert_eq!(
+        attributes.get(&workflows::search::TRIGGER).as_deref(),
+        Some("manual")
+    );
+    assert_eq!(
+        attributes.get(&workflows::search::DATASET_VERSION),
+        next.dataset.as_ref().map(|d| d.dataset_id.clone())
+    );
+    let summary: Option<String> = described.memo().get("summary").unwrap();
+    let summary = summary.expect("a summary in the memo");
+    assert!(
+        summary.starts_with("week-2026-W49 loaded") && summary.contains("live F1"),
+        "{summary}"
+    );
 
     worker.stop().unwrap();
     world.db.cleanup().await;
+}
+
+/// The ids of the workflows `query` lists, once `done` holds for them (visibility is eventually consistent).
+async fn list_when(client: &Client, query: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    use futures::TryStreamExt;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let runs: Vec<_> = client
+            .list_workflows(query, WorkflowListOptions::default())
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e:?}"));
+        let mut ids: Vec<String> = runs.iter().map(|w| w.id().to_string()).collect();
+        ids.sort();
+        ids.dedup();
+        if done(&ids) {
+            return ids;
+        }
+        assert!(Instant::now() < deadline, "{query}: only {ids:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A `rakuten worker` process on the world's store and server.
@@ -327,6 +410,7 @@ fn worker_process(world: &World, log: &Path) -> Child {
     let log = std::fs::File::create(log).unwrap();
     Command::new(env!("CARGO_BIN_EXE_rakuten"))
         .args(["worker", "--temporal-address", &world.server.address])
+        .args(["--metrics-port", "0"])
         .arg("--work-dir")
         .arg(world.work.path())
         .env("RAKUTEN_DATABASE_URL", &world.db.url)

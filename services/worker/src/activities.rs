@@ -4,7 +4,7 @@
 //! unknown model type — fails non-retryably: retrying cannot fix it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use contracts::lifecycle::*;
@@ -12,11 +12,49 @@ use data::{DatasetOptions, LoadRequest, LoadStatus};
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use tracing::Instrument;
 
 use lifecycle::{BadInput, Lifecycle};
 
+use crate::metrics::{Outcome, WorkerMetrics};
+
 pub struct LifecycleActivities {
     pub lifecycle: Lifecycle,
+    pub metrics: Arc<WorkerMetrics>,
+}
+
+impl LifecycleActivities {
+    /// Counts the execution by outcome and duration, and turns an error into Temporal's failure.
+    fn done<T>(
+        &self,
+        activity: &str,
+        started: Instant,
+        result: anyhow::Result<T>,
+    ) -> Result<T, ActivityError> {
+        let outcome = match &result {
+            Ok(_) => Outcome::Completed,
+            Err(e) if lifecycle::is_bad_input(e) => Outcome::BadInput,
+            Err(_) => Outcome::Failed,
+        };
+        self.metrics.activity(activity, outcome, started.elapsed());
+        result.map_err(failure)
+    }
+}
+
+/// The span an activity execution runs in (one trace per execution when traces are exported), with the
+/// workflow and run it belongs to.
+fn span(ctx: &ActivityContext, activity: &str) -> tracing::Span {
+    let info = ctx.info();
+    tracing::info_span!(
+        "activity",
+        otel.name = %format!("activity {activity}"),
+        "activity.type" = %activity,
+        activity.id = %info.activity_id,
+        "workflow.type" = info.workflow_type.as_deref().unwrap_or(""),
+        workflow.id = info.workflow_id.as_deref().unwrap_or(""),
+        workflow.run_id = info.workflow_run_id.as_deref().unwrap_or(""),
+        task_queue = %info.task_queue,
+    )
 }
 
 /// An error for Temporal: the user's bad input is non-retryable, anything else is retried by the policy.
@@ -50,9 +88,10 @@ impl LifecycleActivities {
     #[activity(name = activity::LOAD_BATCH)]
     pub async fn load_batch(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: LoadBatchInput,
     ) -> Result<LoadBatchOutput, ActivityError> {
+        let started = Instant::now();
         let lc = &self.lifecycle;
         let run = async {
             let status = lc.store.status().await?;
@@ -97,15 +136,20 @@ impl LifecycleActivities {
                 percent_loaded: outcome.percent_loaded,
             })
         };
-        run.await.map_err(failure)
+        self.done(
+            activity::LOAD_BATCH,
+            started,
+            run.instrument(span(&ctx, activity::LOAD_BATCH)).await,
+        )
     }
 
     #[activity(name = activity::BUILD_DATASET)]
     pub async fn build_dataset(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: BuildDatasetInput,
     ) -> Result<DatasetOutput, ActivityError> {
+        let started = Instant::now();
         let lc = &self.lifecycle;
         let run = async {
             let mut options = DatasetOptions {
@@ -121,15 +165,20 @@ impl LifecycleActivities {
                 .await?;
             anyhow::Ok(dataset_output(&d))
         };
-        run.await.map_err(failure)
+        self.done(
+            activity::BUILD_DATASET,
+            started,
+            run.instrument(span(&ctx, activity::BUILD_DATASET)).await,
+        )
     }
 
     #[activity(name = activity::CURRENT_DATASET)]
     pub async fn current_dataset(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: CurrentDatasetInput,
     ) -> Result<DatasetOutput, ActivityError> {
+        let started = Instant::now();
         let lc = &self.lifecycle;
         let run = async {
             let d = match &input.dataset_id {
@@ -150,7 +199,11 @@ impl LifecycleActivities {
             };
             anyhow::Ok(dataset_output(&d))
         };
-        run.await.map_err(failure)
+        self.done(
+            activity::CURRENT_DATASET,
+            started,
+            run.instrument(span(&ctx, activity::CURRENT_DATASET)).await,
+        )
     }
 
     #[activity(name = activity::TRAIN_MODEL)]
@@ -166,12 +219,26 @@ impl LifecycleActivities {
             lifecycle::pipeline::log_epoch(p);
             let _ = tx.send(Some(p.clone()));
         };
-        let train = self.lifecycle.train_stage(&input, progress);
+        let started = Instant::now();
+        let train = self
+            .lifecycle
+            .train_stage(&input, progress)
+            .instrument(span(&ctx, activity::TRAIN_MODEL));
         tokio::pin!(train);
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
-                result = &mut train => return result.map_err(failure),
+                result = &mut train => {
+                    let fresh = result.as_ref().ok().filter(|o| o.registered_version.is_none());
+                    let epochs = fresh.map(|o| o.epochs);
+                    let outcome = match &result {
+                        Ok(_) => Outcome::Completed,
+                        Err(e) if lifecycle::is_bad_input(e) => Outcome::BadInput,
+                        Err(_) => Outcome::Failed,
+                    };
+                    self.metrics.training(outcome, started.elapsed(), epochs);
+                    return self.done(activity::TRAIN_MODEL, started, result);
+                }
                 _ = ticker.tick() => {
                     let p = rx.borrow_and_update().clone();
                     let details = match p {
@@ -185,6 +252,8 @@ impl LifecycleActivities {
                         tracing::warn!(error = %e, "heartbeat not recorded");
                     }
                     if ctx.is_cancelled() {
+                        self.metrics.training(Outcome::Cancelled, started.elapsed(), None);
+                        self.metrics.activity(activity::TRAIN_MODEL, Outcome::Cancelled, started.elapsed());
                         return Err(ActivityError::cancelled());
                     }
                 }
@@ -195,39 +264,55 @@ impl LifecycleActivities {
     #[activity(name = activity::EVALUATE_MODEL)]
     pub async fn evaluate_model(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: EvaluateInput,
     ) -> Result<EvaluateOutput, ActivityError> {
-        self.lifecycle.evaluate_stage(&input).await.map_err(failure)
+        let started = Instant::now();
+        let result = self
+            .lifecycle
+            .evaluate_stage(&input)
+            .instrument(span(&ctx, activity::EVALUATE_MODEL))
+            .await;
+        self.done(activity::EVALUATE_MODEL, started, result)
     }
 
     #[activity(name = activity::REGISTER_MODEL)]
     pub async fn register_model(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: RegisterInput,
     ) -> Result<RegisterOutput, ActivityError> {
-        self.lifecycle.register_stage(&input).await.map_err(failure)
+        let started = Instant::now();
+        let result = self
+            .lifecycle
+            .register_stage(&input)
+            .instrument(span(&ctx, activity::REGISTER_MODEL))
+            .await;
+        self.done(activity::REGISTER_MODEL, started, result)
     }
 
     #[activity(name = activity::APPLY_POLICY)]
     pub async fn apply_policy(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: PolicyInput,
     ) -> Result<PolicyOutput, ActivityError> {
-        self.lifecycle
+        let started = Instant::now();
+        let result = self
+            .lifecycle
             .policy_stage(input.version)
-            .await
-            .map_err(failure)
+            .instrument(span(&ctx, activity::APPLY_POLICY))
+            .await;
+        self.done(activity::APPLY_POLICY, started, result)
     }
 
     #[activity(name = activity::NOTIFY_SERVING)]
     pub async fn notify_serving(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         _input: NotifyInput,
     ) -> Result<NotifyOutput, ActivityError> {
+        let started = Instant::now();
         let lc = &self.lifecycle;
         let run = async {
             let generation = lc.registry.announce(&lc.name).await?;
@@ -237,15 +322,20 @@ impl LifecycleActivities {
                 generation,
             })
         };
-        run.await.map_err(failure)
+        self.done(
+            activity::NOTIFY_SERVING,
+            started,
+            run.instrument(span(&ctx, activity::NOTIFY_SERVING)).await,
+        )
     }
 
     #[activity(name = activity::DRIFT_CHECK)]
     pub async fn drift_check(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: DriftCheckInput,
     ) -> Result<DriftCheckOutput, ActivityError> {
+        let started = Instant::now();
         let lc = &self.lifecycle;
         let run = async {
             let until: DateTime<Utc> = Utc
@@ -300,6 +390,25 @@ impl LifecycleActivities {
                 message,
             })
         };
-        run.await.map_err(failure)
+        self.done(
+            activity::DRIFT_CHECK,
+            started,
+            run.instrument(span(&ctx, activity::DRIFT_CHECK)).await,
+        )
+    }
+
+    #[activity(name = activity::SCORE_BATCH)]
+    pub async fn score_batch(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ScoreBatchInput,
+    ) -> Result<Option<LiveScoreOutput>, ActivityError> {
+        let started = Instant::now();
+        let result = self
+            .lifecycle
+            .score_batch(&input.batch)
+            .instrument(span(&ctx, activity::SCORE_BATCH))
+            .await;
+        self.done(activity::SCORE_BATCH, started, result)
     }
 }

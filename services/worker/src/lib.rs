@@ -12,12 +12,19 @@
 
 pub mod activities;
 pub mod client;
+pub mod metrics;
 
 pub use client::{connect, connect_when_ready};
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
+use temporalio_common::telemetry::metrics::CoreMeter;
+use temporalio_common::telemetry::{
+    PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
+};
+use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use activities::LifecycleActivities;
@@ -30,6 +37,8 @@ pub struct WorkerConfig {
     pub namespace: String,
     pub task_queue: String,
     pub lifecycle: Lifecycle,
+    /// The worker's metrics; [`metrics::WorkerMetrics::render`] gives the text a `/metrics` endpoint serves.
+    pub metrics: Arc<metrics::WorkerMetrics>,
 }
 
 impl WorkerConfig {
@@ -45,6 +54,7 @@ impl WorkerConfig {
             temporal_address: temporal_address.into(),
             namespace: namespace.into(),
             task_queue: contracts::TASK_QUEUE.into(),
+            metrics: Arc::new(metrics::WorkerMetrics::new()),
             lifecycle: Lifecycle {
                 registry: registry::Registry::new(store.clone(), artifacts),
                 store,
@@ -58,8 +68,28 @@ impl WorkerConfig {
     }
 }
 
-async fn build(config: &WorkerConfig) -> anyhow::Result<Worker> {
-    let runtime = Runtime::from_current_tokio(Default::default())
+/// The worker, and the task serving the SDK's metrics (to stop with it).
+async fn build(config: &WorkerConfig) -> anyhow::Result<(Worker, tokio::task::AbortHandle)> {
+    // The SDK's own metrics (workflow and activity outcomes, latencies, task slots) on a loopback port that
+    // `WorkerMetrics::render` reads and serves with the rest.
+    let sdk_metrics = start_prometheus_metric_exporter(
+        PrometheusExporterOptions::builder()
+            .socket_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .counters_total_suffix(true)
+            .use_seconds_for_durations(true)
+            .unit_suffix(true)
+            .build(),
+    )
+    .context("starting the SDK's metrics exporter")?;
+    config.metrics.set_sdk_address(sdk_metrics.bound_addr);
+    let telemetry = TelemetryOptions::builder()
+        .metrics(sdk_metrics.meter as Arc<dyn CoreMeter>)
+        .build();
+    let options = RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .build()
+        .map_err(|e| anyhow::anyhow!("Temporal runtime options: {e}"))?;
+    let runtime = Runtime::from_current_tokio(options)
         .map_err(|e| anyhow::anyhow!("Temporal runtime: {e}"))?;
     let client = client::connect(&config.temporal_address, &config.namespace).await?;
     let options = WorkerOptions::new(config.task_queue.clone())
@@ -68,9 +98,11 @@ async fn build(config: &WorkerConfig) -> anyhow::Result<Worker> {
         .register_workflow::<workflows::DailyDrift>()?
         .register_activities(LifecycleActivities {
             lifecycle: config.lifecycle.clone(),
+            metrics: config.metrics.clone(),
         })
         .build();
-    Worker::new(&runtime, client, options).context("creating the Temporal worker")
+    let worker = Worker::new(&runtime, client, options).context("creating the Temporal worker")?;
+    Ok((worker, sdk_metrics.abort_handle))
 }
 
 /// Runs a worker until `stop` resolves, then shuts it down gracefully (running activities finish or are
@@ -79,7 +111,8 @@ pub async fn run_until(
     config: &WorkerConfig,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let mut worker = build(config).await?;
+    let (mut worker, sdk_metrics) = build(config).await?;
+    let _stop_metrics = AbortOnDrop(sdk_metrics);
     let shutdown = worker.shutdown_handle();
     tracing::info!(
         task_queue = %config.task_queue,
@@ -98,6 +131,14 @@ pub async fn run_until(
         }
     }
     Ok(())
+}
+
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A worker on its own thread and runtime; [`WorkerThread::stop`] shuts it down and waits.

@@ -131,16 +131,25 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
     }
     let client =
         connect_when_ready(&address, &namespace, std::time::Duration::from_secs(30)).await?;
-    let worker = WorkerThread::spawn_with(
-        super::workflow_cmd::worker_config(
-            g,
-            &args.temporal,
-            store.clone(),
-            artifacts.clone(),
-            state.join("work"),
-        ),
-        crate::runtime::unpin_current_thread,
-    )?;
+    let worker_config = super::workflow_cmd::worker_config(
+        g,
+        &args.temporal,
+        store.clone(),
+        artifacts.clone(),
+        state.join("work"),
+    );
+    // One /metrics for the process: the inference service's, then the worker's (which carry the last drift check).
+    let worker_metrics: inference::core::ExtraMetrics = {
+        let (metrics, lifecycle) = (
+            worker_config.metrics.clone(),
+            worker_config.lifecycle.clone(),
+        );
+        inference::core::ExtraMetrics(std::sync::Arc::new(move || {
+            let (metrics, lifecycle) = (metrics.clone(), lifecycle.clone());
+            Box::pin(async move { metrics.render(&lifecycle).await })
+        }))
+    };
+    let worker = WorkerThread::spawn_with(worker_config, crate::runtime::unpin_current_thread)?;
     let schedules = apply_schedules(&client).await?;
     let registry = registry::Registry::new(store.clone(), artifacts.clone());
     let serving = inference::start(
@@ -151,6 +160,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
                 journal: Some(inference::JournalSettings::new(state.join("journal"))),
                 ..Default::default()
             },
+            extra_metrics: Some(worker_metrics),
             ..Default::default()
         },
         store.clone(),

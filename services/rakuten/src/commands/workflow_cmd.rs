@@ -2,6 +2,8 @@
 
 use std::time::SystemTime;
 
+use anyhow::Context;
+
 use chrono::{DateTime, Utc};
 use contracts::lifecycle::{DailyDriftInput, IngestInput, TrainingInput, TrainingOptions};
 use serde::Serialize;
@@ -54,7 +56,36 @@ pub async fn worker(g: &Global, args: WorkerArgs) -> anyhow::Result<()> {
         open_artifacts(g)?,
         args.work_dir,
     );
-    run_until(&config, shutdown_signal()).await
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let metrics = if args.no_metrics {
+        None
+    } else {
+        let listener = tokio::net::TcpListener::bind((args.metrics_host, args.metrics_port))
+            .await
+            .with_context(|| {
+                format!(
+                    "binding the worker's metrics port {}:{}",
+                    args.metrics_host, args.metrics_port
+                )
+            })?;
+        let address = listener.local_addr()?;
+        tracing::info!(metrics = %format!("http://{address}/metrics"), "worker metrics");
+        let mut stop = stop_rx.clone();
+        Some(tokio::spawn(worker::metrics::serve(
+            listener,
+            config.metrics.clone(),
+            config.lifecycle.clone(),
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        )))
+    };
+    let result = run_until(&config, shutdown_signal()).await;
+    let _ = stop_tx.send(true);
+    if let Some(m) = metrics {
+        let _ = m.await;
+    }
+    result
 }
 
 /// One schedule as `schedules apply` leaves it.
