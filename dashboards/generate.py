@@ -230,7 +230,7 @@ SERVICE = dashboard(
     "rakuten-service",
     "Rakuten · service health",
     "Saturation and plumbing of the inference service and the worker: requests in flight, request outcomes, "
-    "model swaps, the inference log, and the Temporal worker's task slots.",
+    "shed requests, model swaps, the inference log, and the Temporal worker's task slots.",
     [
         timeseries("Requests in flight", [("sum by (instance) (rakuten_requests_in_flight)", "{{instance}}")],
                    0, 0, description="Prediction requests being served right now (saturation)."),
@@ -254,6 +254,12 @@ SERVICE = dashboard(
                    [("sum by (activity_type) (increase(temporal_activity_execution_latency_seconds_sum[$__range])) / sum by (activity_type) (increase(temporal_activity_execution_latency_seconds_count[$__range]))",
                      "{{activity_type}}")],
                    12, 16, unit="s"),
+        timeseries("Shed requests (overloaded, timed out)",
+                   [('sum(rate(rakuten_api_errors_total{error_type=~"overloaded|timeout"}[$__rate_interval])) or vector(0)',
+                     "refused/s")],
+                   12, 24, unit="reqps",
+                   description="Requests refused at once past --max-in-flight / --max-batch-items-in-flight, or "
+                               "abandoned past --request-timeout (503 with Retry-After, RESOURCE_EXHAUSTED)."),
         stat("Inference log rows", "max(rakuten_inference_log_rows)", 0, 24, w=6),
         stat("Journal bytes waiting", "sum(rakuten_inference_log_journal_bytes)", 6, 24, w=6, unit="bytes"),
     ],

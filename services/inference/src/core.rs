@@ -45,6 +45,30 @@ impl Default for Limits {
     }
 }
 
+/// How much work the service takes on at once. Past a bound a request is refused at once (REST 503 with
+/// `Retry-After`, gRPC RESOURCE_EXHAUSTED) rather than queued: the caller can retry elsewhere or later, and the
+/// service's memory and latency stay bounded whatever the offered load.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// Prediction requests (single or batch, REST and gRPC together) being served.
+    pub max_in_flight: usize,
+    /// Batch items being predicted, over all batches in flight.
+    pub max_batch_items_in_flight: usize,
+    /// A request still unanswered after this is abandoned (503 / DEADLINE_EXCEEDED). Work already handed to
+    /// the blocking pool finishes, holding its share of the bounds until then.
+    pub request_timeout: Duration,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            max_in_flight: 512,
+            max_batch_items_in_flight: 8_192,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 /// One product to classify, as either transport decoded it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictInput {
@@ -74,6 +98,11 @@ pub struct Core {
     pub drift: tokio::sync::Mutex<Option<DriftCheck>>,
     pub started_at: DateTime<Utc>,
     pub extra_metrics: Option<ExtraMetrics>,
+    pub bounds: Bounds,
+    requests: Arc<tokio::sync::Semaphore>,
+    batch_items: Arc<tokio::sync::Semaphore>,
+    /// Set when the service starts draining (SIGTERM): not ready, answering what is in flight.
+    draining: std::sync::atomic::AtomicBool,
 }
 
 /// A source of more Prometheus text for `/metrics` (see `ServeConfig::extra_metrics`).
@@ -104,6 +133,60 @@ impl Core {
             drift: Default::default(),
             started_at: Utc::now(),
             extra_metrics: None,
+            bounds: Bounds::default(),
+            requests: Arc::new(tokio::sync::Semaphore::new(Bounds::default().max_in_flight)),
+            batch_items: Arc::new(tokio::sync::Semaphore::new(
+                Bounds::default().max_batch_items_in_flight,
+            )),
+            draining: Default::default(),
+        }
+    }
+
+    /// The core with other bounds on its work.
+    pub fn with_bounds(mut self, bounds: Bounds) -> Core {
+        self.requests = Arc::new(tokio::sync::Semaphore::new(bounds.max_in_flight.max(1)));
+        self.batch_items = Arc::new(tokio::sync::Semaphore::new(
+            bounds.max_batch_items_in_flight.max(1),
+        ));
+        self.bounds = bounds;
+        self
+    }
+
+    /// Ready to take traffic: a model is loaded and the service is not draining.
+    pub fn ready(&self) -> bool {
+        self.slot.current.load().is_some() && !self.draining()
+    }
+
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn start_draining(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A place among the requests in flight, or the refusal.
+    fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ServeError> {
+        self.requests
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ServeError::Overloaded {
+                limit: "requests in flight",
+                retry_after_secs: 1,
+            })
+    }
+
+    /// Runs `work` within the request timeout.
+    async fn in_time<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, ServeError>>,
+    ) -> Result<T, ServeError> {
+        match tokio::time::timeout(self.bounds.request_timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(ServeError::Timeout {
+                seconds: self.bounds.request_timeout.as_secs_f64(),
+            }),
         }
     }
 
@@ -151,7 +234,13 @@ impl Core {
     pub async fn predict(&self, input: PredictInput) -> Result<PredictOutput, ServeError> {
         let started = Instant::now();
         let _in_flight = self.metrics.enter();
-        let result = self.predict_inner(input, started).await;
+        let result = match self.admit() {
+            Ok(permit) => {
+                self.in_time(self.predict_inner(input, started, permit))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         self.count("predict", result.as_ref().err());
         result
     }
@@ -160,6 +249,7 @@ impl Core {
         &self,
         input: PredictInput,
         started: Instant,
+        permit: tokio::sync::OwnedSemaphorePermit,
     ) -> Result<PredictOutput, ServeError> {
         self.validate(&input, "")?;
         let model = self.current()?;
@@ -169,6 +259,8 @@ impl Core {
         let (prediction, input) = if long {
             let m = model.clone();
             tokio::task::spawn_blocking(move || {
+                // The request's place is held until the work ends, even if the caller stopped waiting.
+                let _permit = permit;
                 let p = span.in_scope(|| {
                     m.classifier
                         .predict(&input.designation, &input.description, k)
@@ -204,7 +296,13 @@ impl Core {
     ) -> Result<Vec<PredictOutput>, ServeError> {
         let started = Instant::now();
         let _in_flight = self.metrics.enter();
-        let result = self.predict_batch_inner(items, top_k, started).await;
+        let result = match self.admit() {
+            Ok(permit) => {
+                self.in_time(self.predict_batch_inner(items, top_k, started, permit))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         self.count("predict_batch", result.as_ref().err());
         result
     }
@@ -214,6 +312,7 @@ impl Core {
         items: Vec<PredictInput>,
         top_k: Option<u64>,
         started: Instant,
+        permit: tokio::sync::OwnedSemaphorePermit,
     ) -> Result<Vec<PredictOutput>, ServeError> {
         self.check_batch_len(items.len())?;
         if let Some(k) = top_k
@@ -228,10 +327,20 @@ impl Core {
             self.validate(item, &format!("items[{i}]."))?;
         }
         let model = self.current()?;
+        let item_permits = self
+            .batch_items
+            .clone()
+            .try_acquire_many_owned(items.len() as u32)
+            .map_err(|_| ServeError::Overloaded {
+                limit: "batch items in flight",
+                retry_after_secs: 1,
+            })?;
         let m = model.clone();
         let span = tracing::info_span!("predict", model.version = %model.version_label, items = items.len());
         let (predictions, items) = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
+            // Held until the batch is predicted, even if the caller stopped waiting.
+            let _permits = (permit, item_permits);
             // Items may ask for different k: predict the widest, cut each to its own.
             let k_of = |i: &PredictInput| i.top_k.or(top_k).map_or(DEFAULT_TOP_K, |k| k as usize);
             let widest = items.iter().map(k_of).max().unwrap_or(DEFAULT_TOP_K);

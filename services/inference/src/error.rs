@@ -29,6 +29,13 @@ pub enum ServeError {
     TopK { field: String, max: usize },
     #[error("no model is loaded: no version of {model} is in Production yet, or it failed to load")]
     NoModel { model: String },
+    #[error("the service is at capacity ({limit}); retry after {retry_after_secs} s")]
+    Overloaded {
+        limit: &'static str,
+        retry_after_secs: u64,
+    },
+    #[error("the request took longer than {seconds} s and was abandoned")]
+    Timeout { seconds: f64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -56,7 +63,7 @@ impl ServeError {
             Missing { .. } | WrongType { .. } | Empty { .. } | TextTooLong { .. } | TopK { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            NoModel { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            NoModel { .. } | Overloaded { .. } | Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -64,6 +71,8 @@ impl ServeError {
     pub fn grpc_code(&self) -> tonic::Code {
         match self {
             ServeError::NoModel { .. } => tonic::Code::Unavailable,
+            ServeError::Overloaded { .. } => tonic::Code::ResourceExhausted,
+            ServeError::Timeout { .. } => tonic::Code::DeadlineExceeded,
             ServeError::Internal(_) => tonic::Code::Internal,
             _ => tonic::Code::InvalidArgument,
         }
@@ -83,6 +92,8 @@ impl ServeError {
             BatchTooLarge { .. } => "batch_too_large",
             TopK { .. } => "invalid_top_k",
             NoModel { .. } => "no_model",
+            Overloaded { .. } => "overloaded",
+            Timeout { .. } => "timeout",
             Internal(_) => "internal",
         }
     }
@@ -97,7 +108,18 @@ impl ServeError {
             | TopK { field, .. } => Some(field),
             BatchTooLarge { .. } => Some("items"),
             InvalidJson(_) | InvalidUtf8 | BodyTooLarge { .. } => Some("body"),
-            NoModel { .. } | Internal(_) => None,
+            NoModel { .. } | Overloaded { .. } | Timeout { .. } | Internal(_) => None,
+        }
+    }
+
+    /// Seconds a client should wait before retrying (REST `Retry-After`), for refusals that pass.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ServeError::Overloaded {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            ServeError::Timeout { .. } | ServeError::NoModel { .. } => Some(1),
+            _ => None,
         }
     }
 

@@ -128,6 +128,38 @@ pub async fn health(State(core): State<Arc<Core>>) -> Response {
     (code, axum::Json(h)).into_response()
 }
 
+/// Liveness: the process answers (its runtime is not stuck). Never depends on the model or the database.
+pub async fn livez() -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(serde_json::json!({ "status": "alive" })),
+    )
+        .into_response()
+}
+
+/// Readiness: a model is loaded and the service is not draining. A database that does not answer does not
+/// make it unready: predictions need no database, and the inference log keeps rows in its journal meanwhile
+/// (`/health` says degraded).
+pub async fn readyz(State(core): State<Arc<Core>>) -> Response {
+    let model = core.slot.current.load().is_some();
+    let draining = core.draining();
+    let mut reasons = Vec::new();
+    if !model {
+        reasons.push("no model loaded");
+    }
+    if draining {
+        reasons.push("draining");
+    }
+    let ready = reasons.is_empty();
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({ "ready": ready, "model_loaded": model, "draining": draining, "reasons": reasons });
+    (code, axum::Json(body)).into_response()
+}
+
 pub async fn metrics(State(core): State<Arc<Core>>) -> Response {
     let text = match &core.extra_metrics {
         Some(extra) => {

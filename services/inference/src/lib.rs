@@ -44,7 +44,7 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 
-pub use self::core::Limits;
+pub use self::core::{Bounds, Limits};
 pub use self::log::{JournalSettings, LogConfig};
 
 /// Default ports of the design: REST 8000, gRPC 50051.
@@ -59,6 +59,8 @@ pub struct ServeConfig {
     pub grpc_port: u16,
     pub model_name: String,
     pub limits: Limits,
+    /// Work taken on at once, and the request timeout.
+    pub bounds: core::Bounds,
     /// How often the registry watcher re-reads the model's generation (SQLite; PostgreSQL is notified).
     pub poll: Duration,
     /// How often the Production version is checked regardless of notifications.
@@ -77,6 +79,7 @@ impl Default for ServeConfig {
             grpc_port: DEFAULT_GRPC_PORT,
             model_name: contracts::MODEL_NAME.to_string(),
             limits: Limits::default(),
+            bounds: core::Bounds::default(),
             poll: Duration::from_secs(5),
             recheck: Duration::from_secs(30),
             log: LogConfig::default(),
@@ -91,6 +94,7 @@ pub struct ServeHandle {
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
     pub core: Arc<core::Core>,
+    health: tonic_health::server::HealthReporter,
     stop: watch::Sender<bool>,
     stop_log: watch::Sender<bool>,
     servers: Vec<JoinHandle<anyhow::Result<()>>>,
@@ -115,7 +119,8 @@ pub async fn start(
     let (stop, stop_rx) = watch::channel(false);
     let (stop_log, stop_log_rx) = watch::channel(false);
     let (log, log_writer) = log::start(store, config.log.clone(), stop_log_rx).await?;
-    let mut core = core::Core::new(config.model_name.clone(), config.limits, &registry, log);
+    let mut core = core::Core::new(config.model_name.clone(), config.limits, &registry, log)
+        .with_bounds(config.bounds);
     core.extra_metrics = config.extra_metrics.clone();
     let core = Arc::new(core);
 
@@ -123,7 +128,7 @@ pub async fn start(
     let reloader = reload::Reloader {
         core: core.clone(),
         registry,
-        health,
+        health: health.clone(),
         poll: config.poll,
         recheck: config.recheck,
     };
@@ -164,6 +169,7 @@ pub async fn start(
         http_addr,
         grpc_addr,
         core,
+        health,
         stop,
         stop_log,
         servers,
@@ -181,22 +187,59 @@ pub(crate) async fn stop_requested(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
+/// How a drain ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    /// The deadline passed with requests still in flight: they were cut.
+    pub cut: bool,
+}
+
 impl ServeHandle {
     /// Stops accepting, waits for in-flight requests, stops the model watcher, then writes the queued log rows.
     pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.drain(Duration::ZERO, Duration::MAX).await.map(|_| ())
+    }
+
+    /// The orderly stop an orchestrator expects on SIGTERM: not ready at once (`/readyz` 503, gRPC health
+    /// NOT_SERVING), still serving for `delay` (while load balancers take the replica out), then no new
+    /// connections and up to `deadline` for the requests in flight; those still running then are cut. The
+    /// log's queued rows are written in every case.
+    pub async fn drain(self, delay: Duration, deadline: Duration) -> anyhow::Result<Drained> {
+        self.core.start_draining();
+        for service in [reload::GRPC_SERVICE, ""] {
+            self.health
+                .set_service_status(service, tonic_health::ServingStatus::NotServing)
+                .await;
+        }
+        tracing::info!(?delay, ?deadline, "draining: not ready");
+        tokio::time::sleep(delay).await;
         let _ = self.stop.send(true);
         let mut result = Ok(());
-        for server in self.servers {
-            match server.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => result = Err(e),
-                Err(e) => result = Err(e.into()),
+        let mut cut = false;
+        let until = tokio::time::Instant::now()
+            .checked_add(deadline)
+            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400 * 365));
+        for mut server in self.servers {
+            match tokio::time::timeout_at(until, &mut server).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => result = Err(e),
+                Ok(Err(e)) => result = Err(e.into()),
+                Err(_) => {
+                    cut = true;
+                    server.abort();
+                }
             }
+        }
+        if cut {
+            tracing::warn!(
+                ?deadline,
+                "drain deadline passed: requests still in flight were cut"
+            );
         }
         let _ = self.reloader.await;
         let _ = self.stop_log.send(true);
         self.log_writer.await?;
         tracing::info!("inference service stopped");
-        result
+        result.map(|()| Drained { cut })
     }
 }

@@ -43,6 +43,21 @@ pub const DOCUMENT: &str = r##"{
         }
       }
     },
+    "/livez": {
+      "get": {
+        "summary": "Liveness: the process answers",
+        "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {"type": "object"}}}}}
+      }
+    },
+    "/readyz": {
+      "get": {
+        "summary": "Readiness: a model is loaded and the service is not draining",
+        "responses": {
+          "200": {"description": "Ready", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "503": {"description": "Not ready: no model loaded, or draining (reasons listed)", "content": {"application/json": {"schema": {"type": "object"}}}}
+        }
+      }
+    },
     "/models/current": {
       "get": {
         "summary": "The model being served",
@@ -147,7 +162,7 @@ pub const DOCUMENT: &str = r##"{
       "BadRequest": {"description": "Body not UTF-8 or not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "TooLarge": {"description": "Body over the byte limit, or a batch over the item limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unprocessable": {"description": "A field missing, empty, of the wrong type or too long", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "NoModel": {"description": "No model loaded yet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+      "NoModel": {"description": "No model loaded yet, or the service is at capacity (error_type overloaded) or the request timed out (error_type timeout); Retry-After says when to retry", "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   }
 }"##;
@@ -161,6 +176,8 @@ mod tests {
             "/predict",
             "/predict/batch",
             "/health",
+            "/livez",
+            "/readyz",
             "/models/current",
             "/metrics",
             "/openapi.json",

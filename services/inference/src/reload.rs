@@ -30,6 +30,12 @@ pub struct Reloader {
 
 impl Reloader {
     pub async fn set_health(&self, status: ServingStatus) {
+        // A draining service stays NOT_SERVING whatever loads meanwhile.
+        let status = if self.core.draining() {
+            ServingStatus::NotServing
+        } else {
+            status
+        };
         self.health.set_service_status(GRPC_SERVICE, status).await;
         self.health.set_service_status("", status).await;
     }

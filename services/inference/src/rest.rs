@@ -21,14 +21,16 @@ use crate::core::{Core, PredictInput, PredictOutput};
 use crate::error::ServeError;
 use crate::{health, trace};
 
-/// Routes: `POST /predict`, `POST /predict/batch`, `GET /health`, `GET /models/current`, `GET /metrics`,
-/// `GET /openapi.json`.
+/// Routes: `POST /predict`, `POST /predict/batch`, `GET /health`, `GET /livez`, `GET /readyz`,
+/// `GET /models/current`, `GET /metrics`, `GET /openapi.json`.
 pub fn router(core: Arc<Core>) -> Router {
     let limit = core.limits.max_body_bytes;
     Router::new()
         .route("/predict", post(predict))
         .route("/predict/batch", post(predict_batch))
         .route("/health", get(health::health))
+        .route("/livez", get(health::livez))
+        .route("/readyz", get(health::readyz))
         .route("/models/current", get(current_model))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(openapi))
@@ -114,7 +116,13 @@ async fn not_found() -> Response {
 }
 
 pub fn error(e: ServeError) -> Response {
-    (e.http_status(), axum::Json(e.body())).into_response()
+    let mut response = (e.http_status(), axum::Json(e.body())).into_response();
+    if let Some(secs) = e.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    }
+    response
 }
 
 /// One product: `{"designation": str, "description"?: str, "imageid"?: int, "top_k"?: int}`. Every field is

@@ -655,13 +655,7 @@ async fn log_rows_are_written_and_counted_as_lost_when_the_database_is_gone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_serve_the_last_drift_report() {
     let db = common::TestDb::sqlite().await;
-    db.store
-        .import(
-            &data::SourceFiles::Merged(common::sample_csv()),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+    db.import_sample().await;
     db.store
         .load(
             &data::LoadRequest::Initial { percent: 40.0 },

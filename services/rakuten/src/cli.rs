@@ -229,6 +229,23 @@ pub struct ServeArgs {
     /// Bytes the journal may hold; past it rows are dropped and counted. 0 turns the journal off
     #[arg(long, env = "RAKUTEN_LOG_JOURNAL_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub log_journal_max_bytes: u64,
+    /// Prediction requests served at once (REST and gRPC together); more are refused at once: 503 with
+    /// Retry-After, gRPC RESOURCE_EXHAUSTED
+    #[arg(long, env = "RAKUTEN_MAX_IN_FLIGHT", default_value_t = inference::Bounds::default().max_in_flight)]
+    pub max_in_flight: usize,
+    /// Batch items predicted at once over all batches; a batch that would pass it is refused at once
+    #[arg(long, env = "RAKUTEN_MAX_BATCH_ITEMS_IN_FLIGHT", default_value_t = inference::Bounds::default().max_batch_items_in_flight)]
+    pub max_batch_items_in_flight: usize,
+    /// A request unanswered after this is abandoned: 503 / DEADLINE_EXCEEDED
+    #[arg(long, env = "RAKUTEN_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_std_duration)]
+    pub request_timeout: std::time::Duration,
+    /// On SIGTERM: time between turning not ready and refusing new connections (for load balancers to notice;
+    /// 5s suits Kubernetes)
+    #[arg(long, env = "RAKUTEN_DRAIN_DELAY", default_value = "0s", value_parser = parse_std_duration_or_zero)]
+    pub drain_delay: std::time::Duration,
+    /// On SIGTERM: how long requests in flight may take to finish before they are cut
+    #[arg(long, env = "RAKUTEN_DRAIN_TIMEOUT", default_value = "30s", value_parser = parse_std_duration)]
+    pub drain_timeout: std::time::Duration,
 }
 
 /// A duration flag: 90s, 30m, 24h, 7d.
@@ -237,6 +254,14 @@ pub fn parse_std_duration(s: &str) -> Result<std::time::Duration, String> {
         .and_then(|d| d.to_std().ok())
         .filter(|d| !d.is_zero())
         .ok_or_else(|| format!("{s:?}: expected a positive duration like 5s, 1m or 1h"))
+}
+
+/// A duration flag that may be zero: 0, 0s, 5s, 1m.
+pub fn parse_std_duration_or_zero(s: &str) -> Result<std::time::Duration, String> {
+    if s.trim_end_matches('s') == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    parse_std_duration(s)
 }
 
 #[derive(Debug, Subcommand)]

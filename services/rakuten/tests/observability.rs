@@ -180,13 +180,7 @@ async fn dashboards_rules_alerts_and_traces_on_real_servers() {
     let prometheus_bin = which("prometheus")
         .expect("the prometheus server (Debian package prometheus; .ci/run installs it)");
     let db = common::TestDb::postgres().await;
-    db.store
-        .import(
-            &data::SourceFiles::Merged(common::sample_csv()),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+    db.import_sample().await;
     let dir = db.dir.path().to_path_buf();
     let server = DevServer::start(&DevServerOptions {
         db_file: dir.join("temporal.db"),

@@ -58,6 +58,17 @@ impl TestDb {
         }
     }
 
+    /// Imports the real sample as the source pool (default options: 15 % holdout).
+    pub async fn import_sample(&self) {
+        self.store
+            .import(
+                &data::SourceFiles::Merged(sample_csv()),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+    }
+
     pub fn artifacts(&self) -> data::ArtifactStore {
         data::ArtifactStore::open(self.dir.path().join("artifacts").to_str().unwrap()).unwrap()
     }

@@ -250,7 +250,12 @@ impl Server {
     }
 
     pub async fn grpc_health(&self, service: &str) -> i32 {
-        let channel = Channel::from_shared(format!("http://{}", self.handle.grpc_addr))
+        Self::grpc_health_at(self.handle.grpc_addr, service).await
+    }
+
+    /// The gRPC health of `service` at `addr` (1 SERVING, 2 NOT_SERVING).
+    pub async fn grpc_health_at(addr: std::net::SocketAddr, service: &str) -> i32 {
+        let channel = Channel::from_shared(format!("http://{addr}"))
             .unwrap()
             .connect()
             .await

@@ -2,7 +2,7 @@
 
 use super::{BadInput, open_artifacts, open_store};
 use crate::cli::{Global, ServeArgs};
-use inference::{JournalSettings, Limits, LogConfig, ServeConfig};
+use inference::{Bounds, JournalSettings, Limits, LogConfig, ServeConfig};
 
 pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
     for (flag, value) in [
@@ -10,10 +10,22 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
         ("--max-batch-items", args.max_batch_items),
         ("--max-body-bytes", args.max_body_bytes),
         ("--log-queue-rows", args.log_queue_rows),
+        ("--max-in-flight", args.max_in_flight),
+        (
+            "--max-batch-items-in-flight",
+            args.max_batch_items_in_flight,
+        ),
     ] {
         if value == 0 {
             return Err(BadInput(format!("{flag} must be at least 1")).into());
         }
+    }
+    if args.max_batch_items_in_flight < args.max_batch_items {
+        return Err(BadInput(format!(
+            "--max-batch-items-in-flight ({}) must be at least --max-batch-items ({}): a full batch could never run",
+            args.max_batch_items_in_flight, args.max_batch_items
+        ))
+        .into());
     }
     let store = open_store(g).await?;
     let registry = registry::Registry::new(store.clone(), open_artifacts(g)?);
@@ -28,6 +40,11 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
             max_body_bytes: args.max_body_bytes,
         },
         poll: args.poll,
+        bounds: Bounds {
+            max_in_flight: args.max_in_flight,
+            max_batch_items_in_flight: args.max_batch_items_in_flight,
+            request_timeout: args.request_timeout,
+        },
         log: LogConfig {
             queue_rows: args.log_queue_rows,
             journal: (args.log_journal_max_bytes > 0).then(|| JournalSettings {
@@ -53,6 +70,10 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     crate::runtime::shutdown_signal().await;
-    tracing::info!("shutdown signal received; finishing in-flight requests");
-    handle.shutdown().await
+    tracing::info!("shutdown signal received; draining");
+    let drained = handle.drain(args.drain_delay, args.drain_timeout).await?;
+    if drained.cut {
+        tracing::warn!(deadline = ?args.drain_timeout, "requests still in flight at the drain deadline were cut");
+    }
+    Ok(())
 }
