@@ -21,6 +21,9 @@ fn main() -> std::process::ExitCode {
             cli.global.log_format,
             cli.command.service_name(),
         );
+        if let Some(decision) = rakuten::runtime::pinning() {
+            tracing::debug!("runtime: {decision}");
+        }
         let result = rakuten::run(cli).await;
         telemetry.shutdown().await;
         result

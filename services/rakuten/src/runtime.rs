@@ -10,6 +10,12 @@
 //! first widens its mask back to the process's CPUs, and a worker narrows it to one CPU when it first goes
 //! idle; the rayon pool is started before the runtime, from the main thread. `RAKUTEN_PIN_WORKERS=0` turns
 //! pinning off.
+//!
+//! Pinning needs the process to own the CPUs it pins to. Under a cgroup CPU quota (a container's CPU limit)
+//! the affinity mask still lists every host CPU while the process may only use a share of them: pinning there
+//! would put every replica's workers on the first CPUs, usually the same ones. So the workers are pinned only
+//! when the CPUs available (`available_parallelism`: the mask and the quota, whichever is smaller) are all
+//! the CPUs of the mask ([`should_pin`]); otherwise scheduling is left alone.
 
 use std::cell::Cell;
 use std::io;
@@ -43,7 +49,18 @@ pub fn build_with(workers: usize, pin: bool) -> io::Result<Runtime> {
         .worker_threads(workers)
         .on_thread_start(unpin_current_thread);
     let cpus = process_cpus();
-    if pin && cpus.len() >= workers && cpus.len() > 1 {
+    let available = available_cpus();
+    let pinning = pin && should_pin(workers, cpus.len(), available);
+    let _ = DECISION.set(format!(
+        "{workers} workers, {} (affinity mask {} CPUs, {available} available)",
+        if pinning {
+            "pinned one per CPU"
+        } else {
+            "not pinned"
+        },
+        cpus.len()
+    ));
+    if pinning {
         let next = AtomicUsize::new(0);
         builder.on_thread_park(move || {
             // Only workers park through this hook; each takes the next CPU the first time.
@@ -61,6 +78,21 @@ pub fn build_with(workers: usize, pin: bool) -> io::Result<Runtime> {
     builder.build()
 }
 
+/// Whether `workers` workers may each be pinned to their own CPU of an affinity mask of `mask_cpus` CPUs, when
+/// the process may use `available_cpus` (the mask's size, or less under a cgroup CPU quota): only when there is
+/// a CPU for every worker and the process owns every CPU of the mask.
+pub fn should_pin(workers: usize, mask_cpus: usize, available_cpus: usize) -> bool {
+    mask_cpus > 1 && mask_cpus >= workers && available_cpus >= mask_cpus
+}
+
+static DECISION: OnceLock<String> = OnceLock::new();
+
+/// What the first runtime built decided: its workers, whether they are pinned, the CPUs it saw (logged at
+/// start by the binary, at debug level).
+pub fn pinning() -> Option<&'static str> {
+    DECISION.get().map(String::as_str)
+}
+
 thread_local! {
     /// Whether this thread has taken its CPU (a worker's first park).
     static PINNED: Cell<bool> = const { Cell::new(false) };
@@ -72,7 +104,91 @@ pub fn worker_count() -> usize {
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(available_cpus)
+}
+
+/// The CPUs the process may use: its affinity mask, or fewer under a cgroup CPU quota. The standard library's
+/// `available_parallelism` misses a cgroup v1 quota on hosts that also mount cgroup v2 (it reads only the v2
+/// hierarchy then), so the quota is read here from both.
+pub fn available_cpus() -> usize {
+    let mask = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match cgroup_cpu_quota() {
+        Some(quota) => mask.min(quota).max(1),
+        None => mask,
+    }
+}
+
+/// The CPUs a cgroup quota allows this process, rounded up (v2 `cpu.max`, v1 `cpu.cfs_quota_us` over
+/// `cpu.cfs_period_us`; the smallest on the way from its group to the hierarchy's root); `None` without one.
+pub fn cgroup_cpu_quota() -> Option<usize> {
+    let groups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mut best: Option<usize> = None;
+    for line in groups.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let v2 = controllers.is_empty();
+        if !v2 && !controllers.split(',').any(|c| c == "cpu") {
+            continue;
+        }
+        let Some((root, mount)) = mounts.lines().find_map(|m| cgroup_mount(m, v2)) else {
+            continue;
+        };
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .trim_start_matches('/');
+        let mut dir = std::path::Path::new(mount).join(relative);
+        loop {
+            let quota = if v2 {
+                std::fs::read_to_string(dir.join("cpu.max"))
+                    .ok()
+                    .and_then(|t| quota_of_cpu_max(&t))
+            } else {
+                let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
+                match (read("cpu.cfs_quota_us"), read("cpu.cfs_period_us")) {
+                    (Some(q), Some(p)) => quota_of(q.trim(), p.trim()),
+                    _ => None,
+                }
+            };
+            if let Some(q) = quota {
+                best = Some(best.map_or(q, |b| b.min(q)));
+            }
+            if dir.as_os_str() == mount || !dir.pop() || !dir.starts_with(mount) {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// `(mount root, mount point)` of a cgroup v2 mount, or of the v1 mount of the `cpu` controller.
+fn cgroup_mount(line: &str, v2: bool) -> Option<(&str, &str)> {
+    let (fields, rest) = line.split_once(" - ")?;
+    let fields: Vec<&str> = fields.split(' ').collect();
+    let mut rest = rest.split(' ');
+    let (fstype, _source, options) = (rest.next()?, rest.next()?, rest.next()?);
+    let wanted = if v2 {
+        fstype == "cgroup2"
+    } else {
+        fstype == "cgroup" && options.split(',').any(|o| o == "cpu")
+    };
+    wanted.then(|| Some((*fields.get(3)?, *fields.get(4)?)))?
+}
+
+/// `cpu.max` ("max 100000" or "150000 100000") as CPUs, rounded up.
+fn quota_of_cpu_max(text: &str) -> Option<usize> {
+    let mut parts = text.split_whitespace();
+    quota_of(parts.next()?, parts.next()?)
+}
+
+fn quota_of(quota: &str, period: &str) -> Option<usize> {
+    let quota: u64 = quota.parse().ok()?; // "max" and "-1" are no quota
+    let period: u64 = period.parse().ok().filter(|&p| p > 0)?;
+    Some(quota.div_ceil(period).max(1) as usize)
 }
 
 /// Whether the value of [`PIN_ENV`] asks for pinning (it does unless it says no).
@@ -157,6 +273,35 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pinning_needs_a_cpu_per_worker_and_no_quota_below_the_mask() {
+        assert!(should_pin(2, 2, 2), "a 2-CPU machine, 2 workers");
+        assert!(should_pin(2, 4, 4), "fewer workers than CPUs");
+        assert!(!should_pin(4, 2, 2), "more workers than CPUs");
+        assert!(!should_pin(1, 1, 1), "one CPU: nothing to pin");
+        assert!(!should_pin(2, 64, 2), "a 2-CPU quota on a 64-CPU host");
+        assert!(!should_pin(1, 2, 1), "a 1-CPU quota on a 2-CPU host");
+    }
+
+    #[test]
+    fn cgroup_quotas_are_read_in_both_formats() {
+        assert_eq!(quota_of_cpu_max("max 100000\n"), None);
+        assert_eq!(quota_of_cpu_max("150000 100000\n"), Some(2));
+        assert_eq!(quota_of_cpu_max("100000 100000"), Some(1));
+        assert_eq!(quota_of("-1", "100000"), None);
+        assert_eq!(quota_of("50000", "100000"), Some(1));
+        let v1 = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu";
+        assert_eq!(cgroup_mount(v1, false), Some(("/", "/sys/fs/cgroup/cpu")));
+        assert_eq!(cgroup_mount(v1, true), None);
+        let v2 = "40 31 0:35 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw";
+        assert_eq!(
+            cgroup_mount(v2, true),
+            Some(("/", "/sys/fs/cgroup/unified"))
+        );
+        let acct = "33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct";
+        assert_eq!(cgroup_mount(acct, false), None);
+    }
 
     #[test]
     fn pinning_is_on_unless_the_variable_says_no() {
