@@ -211,7 +211,11 @@ impl ServeHandle {
                 .set_service_status(service, tonic_health::ServingStatus::NotServing)
                 .await;
         }
-        tracing::info!(?delay, ?deadline, "draining: not ready");
+        if deadline == Duration::MAX {
+            tracing::info!("stopping: finishing the requests in flight");
+        } else {
+            tracing::info!(?delay, ?deadline, "draining: not ready");
+        }
         tokio::time::sleep(delay).await;
         let _ = self.stop.send(true);
         let mut result = Ok(());

@@ -189,7 +189,19 @@ fn up_seeds_once_and_is_idempotent() {
         "--grpc-port",
         "0",
     ];
-    let first = env.json(&args);
+    let mut with_json = vec!["--json"];
+    with_json.extend_from_slice(&args);
+    let out = env.run(&with_json);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The workflow's progress while `up` waits: a line per step seen (stderr is not a terminal here).
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("WeeklyIngest ") && l.contains(" %): ")),
+        "{stderr}"
+    );
     assert_eq!(first["import"]["total_rows"], 2000);
     assert_eq!(first["temporal"]["started_here"], true);
     assert_eq!(first["temporal"]["cli"]["source"], "installed");

@@ -196,7 +196,24 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         let (result, run_id, started) = match started {
             Ok(handle) => {
                 let run_id = handle.run_id().map(str::to_string);
-                (handle.get_result(options()).await?, run_id, true)
+                let result = super::workflow_cmd::follow_progress(
+                    "WeeklyIngest",
+                    g.json,
+                    handle.get_result(options()),
+                    || async {
+                        handle
+                            .query(
+                                workflows::WeeklyIngest::progress,
+                                (),
+                                temporalio_client::WorkflowQueryOptions::default(),
+                            )
+                            .await
+                            .map_err(|e| tracing::debug!(error = %e, "progress query"))
+                            .ok()
+                    },
+                )
+                .await?;
+                (result, run_id, true)
             }
             Err(temporalio_client::errors::WorkflowStartError::AlreadyStarted {
                 run_id, ..

@@ -5,7 +5,9 @@ use std::time::SystemTime;
 use anyhow::Context;
 
 use chrono::{DateTime, Utc};
-use contracts::lifecycle::{DailyDriftInput, IngestInput, TrainingInput, TrainingOptions};
+use contracts::lifecycle::{
+    DailyDriftInput, IngestInput, Progress, TrainingInput, TrainingOptions,
+};
 use serde::Serialize;
 use temporalio_client::schedules::{
     CreateScheduleOptions, ScheduleAction, ScheduleError, ScheduleOverlapPolicy, ScheduleSpec,
@@ -13,9 +15,9 @@ use temporalio_client::schedules::{
 use temporalio_client::tonic::Code;
 use temporalio_client::{
     Client, RpcOptions, WorkflowGetResultOptions, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
-    WorkflowStartOptions,
+    WorkflowQueryOptions, WorkflowStartOptions,
 };
-use temporalio_common::HasWorkflowDefinition;
+use temporalio_common::{HasWorkflowDefinition, QueryDefinition};
 use workflows::{DailyDrift, Training, WeeklyIngest};
 
 use super::{BadInput, open_artifacts, open_store};
@@ -225,19 +227,57 @@ struct Started<T> {
     result: Option<T>,
 }
 
+/// Waits for `result` while showing the workflow's `progress` query (polled by `poll` twice a second) on stderr:
+/// a bar on a terminal, a line per step otherwise or with `--json`.
+pub(crate) async fn follow_progress<T, P, PF>(
+    label: &str,
+    json: bool,
+    result: impl std::future::Future<Output = T>,
+    mut poll: P,
+) -> T
+where
+    P: FnMut() -> PF,
+    PF: std::future::Future<Output = Option<Progress>>,
+{
+    let mut bar = crate::output::Progress::new(label, json);
+    let mut last_step = String::new();
+    tokio::pin!(result);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            r = &mut result => {
+                bar.finish();
+                return r;
+            }
+            _ = tick.tick() => {
+                if let Some(p) = poll().await {
+                    if p.step != last_step {
+                        bar.line(&format!("{} ({} %): {}", p.step, p.percent, p.detail));
+                        last_step = p.step.clone();
+                    }
+                    bar.update(u64::from(p.percent), 100, &p.detail);
+                }
+            }
+        }
+    }
+}
+
 /// Starts `W` with `id` (joining a run of that id that is still going), and waits for its result unless
-/// `no_wait`.
-async fn start_and_maybe_wait<W>(
+/// `no_wait`, showing its progress meanwhile (`progress` makes its query).
+async fn start_and_maybe_wait<W, Q>(
     client: &Client,
     workflow: W,
     input: W::Input,
     id: String,
     no_wait: bool,
+    json: bool,
+    progress: impl Fn() -> Q,
 ) -> anyhow::Result<Started<W::Output>>
 where
     W: HasWorkflowDefinition,
     W::Input: Send,
     W::Output: Serialize,
+    Q: QueryDefinition<Workflow = W::Run, Input = (), Output = Progress>,
 {
     let workflow_type = workflow.name().to_string();
     let options = WorkflowStartOptions::new(contracts::TASK_QUEUE, id.clone())
@@ -249,10 +289,20 @@ where
     let result = if no_wait {
         None
     } else {
+        let label = workflow_type.clone();
         Some(
-            handle
-                .get_result(WorkflowGetResultOptions::default())
-                .await?,
+            follow_progress(
+                &label,
+                json,
+                handle.get_result(WorkflowGetResultOptions::default()),
+                || async {
+                    handle
+                        .query(progress(), (), WorkflowQueryOptions::default())
+                        .await
+                        .ok()
+                },
+            )
+            .await?,
         )
     };
     Ok(Started {
@@ -289,7 +339,16 @@ pub async fn ingest(g: &Global, args: IngestArgs) -> anyhow::Result<()> {
         initial_percent: args.initial_percent,
         training: training_options(args.model_type),
     };
-    let started = start_and_maybe_wait(&client, WeeklyIngest::run, input, id, args.no_wait).await?;
+    let started = start_and_maybe_wait(
+        &client,
+        WeeklyIngest::run,
+        input,
+        id,
+        args.no_wait,
+        g.json,
+        || WeeklyIngest::progress,
+    )
+    .await?;
     emit(g.json, &started, |s| match &s.result {
         None => format!("started {} ({})", s.workflow_id, s.workflow_type),
         Some(r) => {
@@ -341,7 +400,16 @@ pub async fn train(g: &Global, args: TrainArgs) -> anyhow::Result<()> {
         run_key,
         options: training_options(args.model_type),
     };
-    let started = start_and_maybe_wait(&client, Training::run, input, id, args.no_wait).await?;
+    let started = start_and_maybe_wait(
+        &client,
+        Training::run,
+        input,
+        id,
+        args.no_wait,
+        g.json,
+        || Training::progress,
+    )
+    .await?;
     emit(g.json, &started, |s| match &s.result {
         None => format!("started {} ({})", s.workflow_id, s.workflow_type),
         Some(t) => format!("{}: {}", s.workflow_id, human_training(t)),
@@ -361,7 +429,16 @@ pub async fn drift_run(g: &Global, args: DriftRunArgs) -> anyhow::Result<()> {
         first_window_hours: None,
         training: training_options(args.model_type),
     };
-    let started = start_and_maybe_wait(&client, DailyDrift::run, input, id, args.no_wait).await?;
+    let started = start_and_maybe_wait(
+        &client,
+        DailyDrift::run,
+        input,
+        id,
+        args.no_wait,
+        g.json,
+        || DailyDrift::progress,
+    )
+    .await?;
     emit(g.json, &started, |s| match &s.result {
         None => format!("started {} ({})", s.workflow_id, s.workflow_type),
         Some(r) => {
