@@ -14,6 +14,10 @@ use serde::Serialize;
 /// Reference rows are sampled down to this many (seeded), which keeps a check well under a second.
 pub const MAX_REFERENCE_ROWS: usize = 20_000;
 
+/// Fewer inferences than this in a window are reported but never start a retraining: a handful of requests
+/// (one client testing, a quiet night) drift by chance, and the statistical tests are not meant for them.
+pub const MIN_CURRENT_ROWS: usize = 100;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DriftCheck {
     pub record: DriftReportRecord,
@@ -233,7 +237,7 @@ pub async fn drift_check(
     let mean_confidence = (!current.is_empty())
         .then(|| current.iter().map(|r| r.confidence).sum::<f64>() / current.len() as f64);
     Ok(DriftCheck {
-        retrain: record.dataset_drift,
+        retrain: record.dataset_drift && current.len() >= MIN_CURRENT_ROWS,
         report: (!current.is_empty()).then_some(report),
         record,
         mean_confidence,

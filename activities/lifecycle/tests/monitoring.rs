@@ -144,6 +144,32 @@ on_both_backends!(drift_on_the_inference_log, async |db: &common::TestDb| {
     let reports = db.store.drift_reports(10).await.unwrap();
     assert_eq!(reports.len(), 3);
     assert_eq!(reports.iter().filter(|r| r.dataset_drift).count(), 1);
+
+    // The same kind of flood, but fewer rows than the minimum sample in its window: the report says drift, and
+    // no retraining is due.
+    let (w0, w1) = (until + Duration::seconds(10), until + Duration::seconds(20));
+    let few: Vec<_> = (0..lifecycle::monitoring::MIN_CURRENT_ROWS / 2)
+        .map(|i| {
+            InferenceRecord::new(
+                format!("few-{i}"),
+                w0 + Duration::seconds(5),
+                ("m", "1"),
+                &format!("Piscine tubulaire ronde {i} cm bleu"),
+                &"<p>Filtre à cartouche, bâche, échelle.</p> ".repeat(8),
+                None,
+                2583,
+                0.9,
+                0.1,
+            )
+        })
+        .collect();
+    db.store.append_inference_log(&few).await.unwrap();
+    let small = drift_check(&db.store, &artifacts, w0, w1, 0.3, None, "test")
+        .await
+        .unwrap();
+    assert_eq!(small.record.current_rows, few.len() as i64);
+    assert!(small.record.dataset_drift, "{:?}", small.report);
+    assert!(!small.retrain, "too few inferences to retrain on");
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -370,14 +370,21 @@ impl LifecycleActivities {
                     "no inferences between {since} and {until}: nothing to compare, no retraining"
                 )
             } else {
-                format!(
+                let mut m = format!(
                     "{} of {} columns drifted ({:.0} %, threshold {:.0} %) over {} inferences",
                     r.drifted_columns,
                     r.columns,
                     r.share_drifted * 100.0,
                     input.threshold * 100.0,
                     r.current_rows
-                )
+                );
+                if r.dataset_drift && !check.retrain {
+                    m.push_str(&format!(
+                        "; too few inferences to retrain on (minimum {})",
+                        lifecycle::monitoring::MIN_CURRENT_ROWS
+                    ));
+                }
+                m
             };
             anyhow::Ok(DriftCheckOutput {
                 report_id: r.id.clone(),
