@@ -115,15 +115,23 @@ impl DriftCheck {
         let Some(record) = store.drift_reports(1).await?.pop() else {
             return Ok(None);
         };
+        Ok(Some(DriftCheck::of_record(record, artifacts).await?))
+    }
+
+    /// A recorded check, its report read back (verified) from the artifact store.
+    pub async fn of_record(
+        record: DriftReportRecord,
+        artifacts: &ArtifactStore,
+    ) -> anyhow::Result<DriftCheck> {
         let bytes = artifacts
             .get_verified(&record.json_key, &record.json_sha256)
             .await?;
-        Ok(Some(DriftCheck {
+        Ok(DriftCheck {
             retrain: record.dataset_drift,
             report: serde_json::from_slice(&bytes).ok(),
             record,
             mean_confidence: None,
-        }))
+        })
     }
 
     /// [`DriftCheck::gauges`] in the Prometheus text exposition format.

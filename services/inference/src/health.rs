@@ -99,19 +99,13 @@ impl Core {
             && let Some(record) = records.pop()
             && cached.as_ref().is_none_or(|c| c.record.id != record.id)
         {
-            let report = tokio::time::timeout(
+            let check = tokio::time::timeout(
                 Duration::from_secs(2),
-                self.artifacts
-                    .get_verified(&record.json_key, &record.json_sha256),
+                DriftCheck::of_record(record, &self.artifacts),
             )
             .await;
-            if let Ok(Ok(bytes)) = report {
-                *cached = Some(DriftCheck {
-                    retrain: record.dataset_drift,
-                    report: serde_json::from_slice(&bytes).ok(),
-                    record,
-                    mean_confidence: None,
-                });
+            if let Ok(Ok(check)) = check {
+                *cached = Some(check);
             }
         }
         cached.clone()

@@ -31,13 +31,17 @@ impl LifecycleActivities {
         started: Instant,
         result: anyhow::Result<T>,
     ) -> Result<T, ActivityError> {
-        let outcome = match &result {
-            Ok(_) => Outcome::Completed,
-            Err(e) if lifecycle::is_bad_input(e) => Outcome::BadInput,
-            Err(_) => Outcome::Failed,
-        };
-        self.metrics.activity(activity, outcome, started.elapsed());
+        self.metrics
+            .activity(activity, outcome_of(&result), started.elapsed());
         result.map_err(failure)
+    }
+}
+
+fn outcome_of<T>(result: &anyhow::Result<T>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Completed,
+        Err(e) if lifecycle::is_bad_input(e) => Outcome::BadInput,
+        Err(_) => Outcome::Failed,
     }
 }
 
@@ -231,12 +235,7 @@ impl LifecycleActivities {
                 result = &mut train => {
                     let fresh = result.as_ref().ok().filter(|o| o.registered_version.is_none());
                     let epochs = fresh.map(|o| o.epochs);
-                    let outcome = match &result {
-                        Ok(_) => Outcome::Completed,
-                        Err(e) if lifecycle::is_bad_input(e) => Outcome::BadInput,
-                        Err(_) => Outcome::Failed,
-                    };
-                    self.metrics.training(outcome, started.elapsed(), epochs);
+                    self.metrics.training(outcome_of(&result), started.elapsed(), epochs);
                     return self.done(activity::TRAIN_MODEL, started, result);
                 }
                 _ = ticker.tick() => {
