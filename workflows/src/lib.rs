@@ -28,6 +28,10 @@ pub use training::Training;
 /// run takes the new one.
 pub(crate) const PATCH_OBSERVABILITY: &str = "observability-1";
 
+/// Patch id of the split task queues: Training schedules `train_model` and `evaluate_model` on
+/// `contracts::TRAINING_TASK_QUEUE`. Histories without the marker keep both on the workflow's queue.
+pub const PATCH_TASK_QUEUES: &str = "task-queues-1";
+
 /// Unix milliseconds of the workflow's current time (from history: identical on replay).
 pub(crate) fn workflow_unix_millis(time: Option<std::time::SystemTime>) -> i64 {
     time.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())

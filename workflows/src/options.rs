@@ -23,11 +23,22 @@ pub(crate) fn database_step(minutes: u64) -> ActivityOptions {
 }
 
 /// Training: long, so it heartbeats; a worker that stops heartbeating loses the task after
-/// `heartbeat_timeout` and another attempt resumes from the checkpoint.
-pub(crate) fn training(heartbeat_timeout_secs: u64) -> ActivityOptions {
+/// `heartbeat_timeout` and another attempt resumes from the checkpoint (kept in the artifact store, so any
+/// worker of the queue can). `queue`: the training task queue, or `None` for the workflow's own (histories
+/// recorded before the queues were split).
+pub(crate) fn training(heartbeat_timeout_secs: u64, queue: Option<&str>) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(4 * 3600))
         .heartbeat_timeout(Duration::from_secs(heartbeat_timeout_secs))
         .retry_policy(retry(5, 120))
+        .maybe_task_queue(queue.map(str::to_string))
+        .build()
+}
+
+/// Holdout evaluation of a trained model: CPU-bound, on the training queue when `queue` says so.
+pub(crate) fn evaluation(minutes: u64, queue: Option<&str>) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(minutes * 60))
+        .retry_policy(retry(5, 60))
+        .maybe_task_queue(queue.map(str::to_string))
         .build()
 }
 

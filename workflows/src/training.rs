@@ -8,7 +8,7 @@ use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use crate::activities::Lifecycle;
-use crate::options::{compute_step, database_step, training};
+use crate::options::{compute_step, database_step, evaluation, training};
 use crate::search::{self, DATASET_VERSION, DECISION, MODEL_VERSION};
 use crate::set_progress as set;
 
@@ -37,6 +37,9 @@ impl Training {
         input: TrainingInput,
     ) -> WorkflowResult<TrainingOutput> {
         let observed = ctx.patched(crate::PATCH_OBSERVABILITY);
+        let queue = ctx
+            .patched(crate::PATCH_TASK_QUEUES)
+            .then_some(contracts::TRAINING_TASK_QUEUE);
         if observed {
             search::settle_trigger(ctx);
         }
@@ -78,6 +81,7 @@ impl Training {
                         .options
                         .heartbeat_timeout_secs
                         .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_SECS),
+                    queue,
                 ),
             )
             .await?;
@@ -99,7 +103,7 @@ impl Training {
                     artifact_sha256: trained.artifact_sha256.clone(),
                     train_seconds: trained.train_seconds,
                 },
-                compute_step(30),
+                evaluation(30, queue),
             )
             .await?;
         set(

@@ -46,7 +46,12 @@ fn replayer() -> WorkflowReplayer {
 async fn recorded_histories_replay_without_nondeterminism() {
     let histories = histories();
     let names: Vec<_> = histories.iter().map(|(n, _)| n.clone()).collect();
-    for expected in ["daily_drift.json", "training.json", "weekly_ingest.json"] {
+    for expected in [
+        "daily_drift.json",
+        "training.json",
+        "weekly_ingest.json",
+        "training_queues.json",
+    ] {
         assert!(
             names.iter().any(|n| n == expected),
             "{expected} missing from {names:?}"

@@ -16,8 +16,14 @@ pub const HOLDOUT_FRACTION: f64 = 0.15;
 /// Share of drifted columns above which the daily drift check starts a retraining.
 pub const RETRAIN_DRIFT_SHARE: f64 = 0.3;
 
-/// Temporal task queue of the worker that runs every workflow and activity.
+/// Temporal task queue of the workflows and of every activity but training's (data, registry, drift: light
+/// work any small worker can take).
 pub const TASK_QUEUE: &str = "rakuten-mlops";
+/// Temporal task queue of the training activities (train, holdout evaluation): CPU-heavy, for the machines
+/// meant for it. A worker takes one queue or both (`rakuten worker --task-queues`; `up` takes both).
+pub const TRAINING_TASK_QUEUE: &str = "rakuten-training";
+/// Every task queue of the lifecycle, in the order a worker that takes them all starts them.
+pub const TASK_QUEUES: [&str; 2] = [TASK_QUEUE, TRAINING_TASK_QUEUE];
 /// Temporal schedule of the weekly ingest (Mondays 00:00 UTC).
 pub const WEEKLY_INGEST_SCHEDULE_ID: &str = "weekly-ingest";
 pub const WEEKLY_INGEST_CRON: &str = "0 0 * * 1";

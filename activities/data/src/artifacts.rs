@@ -140,6 +140,25 @@ impl ArtifactStore {
         }
     }
 
+    /// Removes `key`; a key that is not there is no error.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        match self.inner.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The keys under `prefix` (a folder: `a/b` lists `a/b/…`), in no particular order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        use futures::TryStreamExt;
+        let metas: Vec<_> = self
+            .inner
+            .list(Some(&ObjectPath::from(prefix)))
+            .try_collect()
+            .await?;
+        Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
+    }
+
     /// The underlying store, for crates that stream large artifacts themselves.
     pub fn object_store(&self) -> Arc<dyn ObjectStore> {
         self.inner.clone()

@@ -31,6 +31,7 @@ pub fn is_bad_input(e: &anyhow::Error) -> bool {
         return !matches!(
             m,
             model::ModelError::Io { .. }
+                | model::ModelError::Cancelled
                 | model::ModelError::Candle(_)
                 | model::ModelError::Plot { .. }
         );

@@ -13,6 +13,7 @@
 //! Must not depend on: the Temporal SDK, clap, the inference service or any transport (axum, tonic). This is
 //! library code that a worker, a CLI or a test drives.
 
+pub mod checkpoints;
 pub mod error;
 pub mod gauges;
 pub mod live;

@@ -12,6 +12,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use contracts::lifecycle::{
     EvaluateInput, EvaluateOutput, PolicyOutput, RegisterInput, RegisterOutput, TrainModelInput,
     TrainModelOutput,
@@ -63,6 +65,18 @@ impl Lifecycle {
         &self,
         input: &TrainModelInput,
         progress: impl FnMut(&model::Progress) + Send + 'static,
+    ) -> anyhow::Result<TrainModelOutput> {
+        self.train_stage_cancellable(input, progress, Default::default())
+            .await
+    }
+
+    /// [`Lifecycle::train_stage`] whose training thread stops between two batches once `cancel` is set
+    /// (`model::ModelError::Cancelled`; the run is recorded as cancelled, its checkpoint kept).
+    pub async fn train_stage_cancellable(
+        &self,
+        input: &TrainModelInput,
+        progress: impl FnMut(&model::Progress) + Send + 'static,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     ) -> anyhow::Result<TrainModelOutput> {
         let model_type: ModelType = input
             .model_type
@@ -127,15 +141,33 @@ impl Lifecycle {
             labeled(read_split(&self.registry.artifacts, &dataset.manifest, "validation").await?);
         let checkpoints = self.checkpoint_dir(&run.id);
         std::fs::create_dir_all(&checkpoints)?;
-        let resumed_at_epoch = model::checkpoint::resume_epoch(&checkpoints).map(|e| e as u32);
+        // The local folder first (this worker's own earlier attempt), else the store's copy (another worker's).
+        let resumed_at_epoch =
+            crate::checkpoints::restore(&self.registry.artifacts, &run.id, &checkpoints)
+                .await
+                .with_context(|| format!("restoring the checkpoint of run {}", run.id))?
+                .map(|e| e as u32);
         if let Some(epoch) = resumed_at_epoch {
             tracing::info!(run = %run.id, epoch, "resuming training from its checkpoint");
         }
         cfg.checkpoint_dir = Some(checkpoints.clone());
         let staged = tempfile::tempdir()?;
         let out = staged.path().to_path_buf();
+        let (handle, artifacts, run_id) = (
+            tokio::runtime::Handle::current(),
+            self.registry.artifacts.clone(),
+            run.id.clone(),
+        );
         let trained = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let trained = model::train(&train, &validation, &cfg, progress)?;
+            // Each committed epoch goes to the store before the next one starts. A store that does not answer
+            // costs the copy, not the training: the local checkpoint still holds it.
+            let mirror = |dir: &Path, epoch: usize| {
+                if let Err(e) = handle.block_on(crate::checkpoints::upload(&artifacts, &run_id, dir)) {
+                    tracing::warn!(run = %run_id, epoch, error = %format!("{e:#}"), "checkpoint not copied to the artifact store");
+                }
+            };
+            let trained =
+                model::train_checkpointed(&train, &validation, &cfg, progress, mirror, &cancel)?;
             trained.save(&out)?;
             Ok(trained.report)
         })
@@ -147,9 +179,14 @@ impl Lifecycle {
             Err(e) => {
                 // The run says how it ended; the error still goes up (a retry starts the same run again).
                 let failure = serde_json::json!({ "error": format!("{e:#}") });
+                let cancelled = matches!(
+                    e.downcast_ref::<model::ModelError>(),
+                    Some(model::ModelError::Cancelled)
+                );
+                let status = if cancelled { "cancelled" } else { "failed" };
                 if let Err(record) = self
                     .registry
-                    .finish_run(&run.id, "failed", &failure, None, &self.actor)
+                    .finish_run(&run.id, status, &failure, None, &self.actor)
                     .await
                 {
                     tracing::warn!(error = %record, run = %run.id, "could not record the failed run");
@@ -183,6 +220,9 @@ impl Lifecycle {
             registry::artifact::stage(&self.registry.artifacts, &self.name, staged.path()).await?;
         // The artifact is safe in the store: the checkpoints have done their job.
         let _ = std::fs::remove_dir_all(&checkpoints);
+        if let Err(e) = crate::checkpoints::remove(&self.registry.artifacts, &run.id).await {
+            tracing::warn!(run = %run.id, error = %format!("{e:#}"), "checkpoint left in the artifact store");
+        }
         Ok(TrainModelOutput {
             run_id: run.id,
             artifact_key: key,

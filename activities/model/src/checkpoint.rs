@@ -51,6 +51,36 @@ pub fn resume_epoch(dir: &Path) -> Option<usize> {
     Some(state.next_epoch)
 }
 
+/// The file a checkpoint folder's manifest is in: written last, it names the weight files it belongs to.
+pub const MANIFEST: &str = STATE;
+
+/// A checkpoint's manifest (`state.json`): the epoch it resumes at and the weight files it names, which a copy
+/// must hold before the manifest itself is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub next_epoch: usize,
+    pub files: Vec<String>,
+}
+
+impl Manifest {
+    /// Reads a manifest's bytes; `None` when they are not one.
+    pub fn parse(bytes: &[u8]) -> Option<Manifest> {
+        let state: State = serde_json::from_slice(bytes).ok()?;
+        let safe = |f: &str| !f.is_empty() && !f.contains(['/', '\\']) && !f.starts_with('.');
+        if !safe(&state.current_file) || !safe(&state.best_file) {
+            return None;
+        }
+        let mut files = vec![state.current_file];
+        if state.best_file != files[0] {
+            files.push(state.best_file);
+        }
+        Some(Manifest {
+            next_epoch: state.next_epoch,
+            files,
+        })
+    }
+}
+
 pub(crate) struct Checkpoint {
     pub next_epoch: usize,
     pub best_epoch: usize,

@@ -22,6 +22,8 @@ pub enum ModelError {
     EmptyData { path: PathBuf },
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    #[error("training cancelled")]
+    Cancelled,
     #[error("label {label} is not one of the model's {known} classes")]
     UnknownLabel { label: i64, known: usize },
     #[error("artifact {path}: {message}")]

@@ -65,4 +65,6 @@ pub use data::{
 pub use error::ModelError;
 pub use metrics::{ClassMetrics, Metrics};
 pub use prepare::{PREPARATION_VERSION, Prepared, prepare, prepare_text};
-pub use train::{Progress, TrainReport, TrainedModel, train, train_with_holdout};
+pub use train::{
+    Progress, TrainReport, TrainedModel, train, train_checkpointed, train_with_holdout,
+};

@@ -90,7 +90,29 @@ pub fn train(
     train_rows: &[LabeledText],
     validation_rows: &[LabeledText],
     cfg: &TrainConfig,
+    progress: impl FnMut(&Progress),
+) -> Result<TrainedModel, ModelError> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    train_checkpointed(
+        train_rows,
+        validation_rows,
+        cfg,
+        progress,
+        |_, _| {},
+        &never,
+    )
+}
+
+/// [`train`], calling `checkpointed(dir, next_epoch)` after each epoch's checkpoint is committed to
+/// `cfg.checkpoint_dir` (a caller copies it somewhere safer: the pipeline mirrors it to the artifact store),
+/// and stopping with [`ModelError::Cancelled`] between two batches once `cancel` is set (from another thread).
+pub fn train_checkpointed(
+    train_rows: &[LabeledText],
+    validation_rows: &[LabeledText],
+    cfg: &TrainConfig,
     mut progress: impl FnMut(&Progress),
+    mut checkpointed: impl FnMut(&std::path::Path, usize),
+    cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<TrainedModel, ModelError> {
     let started = Instant::now();
     cfg.validate()?;
@@ -196,8 +218,14 @@ pub fn train(
 
     while state.next_epoch < cfg.max_epochs && state.epochs_since_best < cfg.patience {
         let epoch = state.next_epoch;
-        let (train_loss, averaged) =
-            run_epoch(&mut trainer, &train_set, epoch, false, &mut progress)?;
+        let (train_loss, averaged) = run_epoch(
+            &mut trainer,
+            &train_set,
+            epoch,
+            false,
+            &mut progress,
+            cancel,
+        )?;
         let weights = trainer.weights();
         let scored = averaged.unwrap_or_else(|| weights.clone());
         let predicted: Vec<usize> = val_x
@@ -217,6 +245,7 @@ pub fn train(
         state.record(epoch, train_loss, f1, weights, scored);
         if let Some(dir) = &cfg.checkpoint_dir {
             state.save(dir, cfg, dims)?;
+            checkpointed(dir, state.next_epoch);
         }
     }
     let best = Metrics::from_indices(
@@ -251,7 +280,7 @@ pub fn train(
         let mut trainer = Trainer::new(&initial.snapshot()?, adam, cfg.average_weights);
         let mut averaged = None;
         for epoch in 0..=state.best_epoch {
-            averaged = run_epoch(&mut trainer, &all, epoch, true, &mut progress)?.1;
+            averaged = run_epoch(&mut trainer, &all, epoch, true, &mut progress, cancel)?.1;
         }
         averaged.unwrap_or_else(|| trainer.weights())
     } else {
@@ -316,6 +345,7 @@ fn run_epoch(
     epoch: usize,
     refit: bool,
     progress: &mut impl FnMut(&Progress),
+    cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<(f32, Option<Weights>), ModelError> {
     let cfg = set.cfg;
     let mut order: Vec<usize> = (0..set.x.len()).collect();
@@ -342,6 +372,9 @@ fn run_epoch(
     let mut loss_sum = 0.0;
     let (mut rows, mut targets, mut weights) = (Vec::new(), Vec::new(), Vec::new());
     for (step, chunk) in order.chunks(cfg.batch_size).enumerate() {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(ModelError::Cancelled);
+        }
         rows.clear();
         targets.clear();
         weights.clear();

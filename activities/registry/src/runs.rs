@@ -111,9 +111,9 @@ impl Registry {
         artifact: Option<(&str, &str)>,
         actor: &str,
     ) -> Result<Run> {
-        if !matches!(status, "finished" | "failed") {
+        if !matches!(status, "finished" | "failed" | "cancelled") {
             return Err(RegistryError::InvalidArgument(format!(
-                "run status {status:?}: expected finished or failed"
+                "run status {status:?}: expected finished, failed or cancelled"
             )));
         }
         with_pool!(self.store, p => {

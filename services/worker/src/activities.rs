@@ -224,9 +224,10 @@ impl LifecycleActivities {
             let _ = tx.send(Some(p.clone()));
         };
         let started = Instant::now();
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let train = self
             .lifecycle
-            .train_stage(&input, progress)
+            .train_stage_cancellable(&input, progress, cancel.clone())
             .instrument(span(&ctx, activity::TRAIN_MODEL));
         tokio::pin!(train);
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -251,6 +252,12 @@ impl LifecycleActivities {
                         tracing::warn!(error = %e, "heartbeat not recorded");
                     }
                     if ctx.is_cancelled() {
+                        // Stop the training thread too (between two batches), and wait for it: a cancelled
+                        // training must not keep the cores busy.
+                        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                        if tokio::time::timeout(Duration::from_secs(30), &mut train).await.is_err() {
+                            tracing::warn!("the training thread did not stop within 30 s of the cancellation");
+                        }
                         self.metrics.training(Outcome::Cancelled, started.elapsed(), None);
                         self.metrics.activity(activity::TRAIN_MODEL, Outcome::Cancelled, started.elapsed());
                         return Err(ActivityError::cancelled());

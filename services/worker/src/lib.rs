@@ -1,6 +1,8 @@
 //! The Temporal worker as a library: the lifecycle workflows (crate `workflows`) and their activities
-//! ([`activities`]: adapters from the workflows' contracts to `lifecycle`) on the task queue
-//! `contracts::TASK_QUEUE`; [`client`] connects to Temporal.
+//! ([`activities`]: adapters from the workflows' contracts to `lifecycle`) on the task queues it is given:
+//! `contracts::TASK_QUEUE` (the workflows and the light activities) and `contracts::TRAINING_TASK_QUEUE`
+//! (training and holdout evaluation), one SDK worker per queue, each with its own activity slots;
+//! [`client`] connects to Temporal.
 //!
 //! The SDK's worker future is not `Send` (workflow code runs on one thread), so a worker runs either in the
 //! foreground of `rakuten worker` ([`run_until`]) or on a thread of its own ([`WorkerThread`], for `rakuten up`
@@ -25,17 +27,28 @@ use temporalio_common::telemetry::{
     PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
 };
 use temporalio_sdk::runtime::RuntimeOptions;
+use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use activities::LifecycleActivities;
 use lifecycle::Lifecycle;
+
+/// Default activity slots of the main queue.
+pub const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 16;
+/// Default activity slots of the training queue.
+pub const DEFAULT_MAX_CONCURRENT_TRAININGS: usize = 1;
 
 /// Everything a worker needs to run the lifecycle.
 #[derive(Clone)]
 pub struct WorkerConfig {
     pub temporal_address: String,
     pub namespace: String,
-    pub task_queue: String,
+    /// The task queues this worker polls (`contracts::TASK_QUEUES` by default: all of them).
+    pub task_queues: Vec<String>,
+    /// Activities run at once on the main queue (`contracts::TASK_QUEUE`).
+    pub max_concurrent_activities: usize,
+    /// Activities run at once on the training queue: a training uses every core, so 1 by default.
+    pub max_concurrent_trainings: usize,
     pub lifecycle: Lifecycle,
     /// The worker's metrics; [`metrics::WorkerMetrics::render`] gives the text a `/metrics` endpoint serves.
     pub metrics: Arc<metrics::WorkerMetrics>,
@@ -53,7 +66,9 @@ impl WorkerConfig {
         WorkerConfig {
             temporal_address: temporal_address.into(),
             namespace: namespace.into(),
-            task_queue: contracts::TASK_QUEUE.into(),
+            task_queues: contracts::TASK_QUEUES.map(String::from).to_vec(),
+            max_concurrent_activities: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+            max_concurrent_trainings: DEFAULT_MAX_CONCURRENT_TRAININGS,
             metrics: Arc::new(metrics::WorkerMetrics::new()),
             lifecycle: Lifecycle {
                 registry: registry::Registry::new(store.clone(), artifacts),
@@ -68,8 +83,11 @@ impl WorkerConfig {
     }
 }
 
-/// The worker, and the task serving the SDK's metrics (to stop with it).
-async fn build(config: &WorkerConfig) -> anyhow::Result<(Worker, tokio::task::AbortHandle)> {
+/// The workers (one per task queue), and the task serving the SDK's metrics (to stop with them).
+async fn build(config: &WorkerConfig) -> anyhow::Result<(Vec<Worker>, tokio::task::AbortHandle)> {
+    if config.task_queues.is_empty() {
+        anyhow::bail!("a worker needs at least one task queue");
+    }
     // The SDK's own metrics (workflow and activity outcomes, latencies, task slots) on a loopback port that
     // `WorkerMetrics::render` reads and serves with the rest.
     let sdk_metrics = start_prometheus_metric_exporter(
@@ -92,45 +110,97 @@ async fn build(config: &WorkerConfig) -> anyhow::Result<(Worker, tokio::task::Ab
     let runtime = Runtime::from_current_tokio(options)
         .map_err(|e| anyhow::anyhow!("Temporal runtime: {e}"))?;
     let client = client::connect(&config.temporal_address, &config.namespace).await?;
-    let options = WorkerOptions::new(config.task_queue.clone())
-        .register_workflow::<workflows::WeeklyIngest>()?
-        .register_workflow::<workflows::Training>()?
-        .register_workflow::<workflows::DailyDrift>()?
-        .register_activities(LifecycleActivities {
-            lifecycle: config.lifecycle.clone(),
-            metrics: config.metrics.clone(),
-        })
-        .build();
-    let worker = Worker::new(&runtime, client, options).context("creating the Temporal worker")?;
-    Ok((worker, sdk_metrics.abort_handle))
+    let mut workers = Vec::new();
+    for queue in &config.task_queues {
+        let training = queue == contracts::TRAINING_TASK_QUEUE;
+        let slots = if training {
+            config.max_concurrent_trainings
+        } else {
+            config.max_concurrent_activities
+        };
+        if slots == 0 {
+            anyhow::bail!("task queue {queue}: the concurrent activity limit must be at least 1");
+        }
+        let tuner = TunerHolder::builder()
+            .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(100))
+            .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
+            .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(100))
+            .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(10))
+            .build();
+        // Heartbeats reach the server at least every 5 s (the SDK's default throttle is 80 % of the heartbeat
+        // timeout, up to a minute): a cancelled training learns of it, and stops, within seconds.
+        let mut options = WorkerOptions::new(queue.clone())
+            .tuner(tuner)
+            .max_heartbeat_throttle_interval(std::time::Duration::from_secs(5));
+        // Workflows run on the main queue only: a training-only worker polls activity tasks and nothing else.
+        if !training {
+            options = options
+                .register_workflow::<workflows::WeeklyIngest>()?
+                .register_workflow::<workflows::Training>()?
+                .register_workflow::<workflows::DailyDrift>()?;
+        }
+        let options = options
+            .register_activities(LifecycleActivities {
+                lifecycle: config.lifecycle.clone(),
+                metrics: config.metrics.clone(),
+            })
+            .build();
+        workers.push(
+            Worker::new(&runtime, client.clone(), options)
+                .with_context(|| format!("creating the Temporal worker of task queue {queue}"))?,
+        );
+    }
+    Ok((workers, sdk_metrics.abort_handle))
 }
 
-/// Runs a worker until `stop` resolves, then shuts it down gracefully (running activities finish or are
-/// handed back to the server; no new tasks are taken).
+/// Runs the workers until `stop` resolves (or one of them stops), then shuts them all down gracefully
+/// (running activities finish or are handed back to the server; no new tasks are taken).
 pub async fn run_until(
     config: &WorkerConfig,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let (mut worker, sdk_metrics) = build(config).await?;
+    let (mut workers, sdk_metrics) = build(config).await?;
     let _stop_metrics = AbortOnDrop(sdk_metrics);
-    let shutdown = worker.shutdown_handle();
+    let shutdowns: Vec<_> = workers.iter().map(|w| w.shutdown_handle()).collect();
     tracing::info!(
-        task_queue = %config.task_queue,
+        task_queues = %config.task_queues.join(","),
+        max_concurrent_activities = config.max_concurrent_activities,
+        max_concurrent_trainings = config.max_concurrent_trainings,
         temporal = %config.temporal_address,
         namespace = %config.namespace,
         "worker polling"
     );
-    let run = worker.run();
-    tokio::pin!(run);
+    let mut runs: futures::stream::FuturesUnordered<_> = workers
+        .iter_mut()
+        .map(|w| async move {
+            let queue = w.task_queue().to_string();
+            w.run()
+                .await
+                .with_context(|| format!("the Temporal worker of task queue {queue} stopped"))
+        })
+        .collect();
+    use futures::StreamExt;
+    tokio::pin!(stop);
+    let mut first_error = None;
     tokio::select! {
-        result = &mut run => result.context("the Temporal worker stopped")?,
-        _ = stop => {
+        finished = runs.next() => {
+            // One queue's worker stopped on its own: stop the others too, and report why.
+            if let Some(Err(e)) = finished {
+                first_error = Some(e);
+            }
+            shutdowns.iter().for_each(|s| s());
+        }
+        _ = &mut stop => {
             tracing::info!("shutting the worker down");
-            shutdown();
-            run.await.context("the Temporal worker stopped")?;
+            shutdowns.iter().for_each(|s| s());
         }
     }
-    Ok(())
+    while let Some(result) = runs.next().await {
+        if let (Err(e), None) = (result, &first_error) {
+            first_error = Some(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 struct AbortOnDrop(tokio::task::AbortHandle);

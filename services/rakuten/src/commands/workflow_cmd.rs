@@ -51,13 +51,33 @@ pub(crate) fn worker_config(
 }
 
 pub async fn worker(g: &Global, args: WorkerArgs) -> anyhow::Result<()> {
-    let config = worker_config(
+    for queue in &args.task_queues {
+        if !contracts::TASK_QUEUES.contains(&queue.as_str()) {
+            return Err(BadInput(format!(
+                "--task-queues: unknown task queue {queue:?} (the lifecycle's are {})",
+                contracts::TASK_QUEUES.join(", ")
+            ))
+            .into());
+        }
+    }
+    if args.max_concurrent_activities == 0 || args.max_concurrent_trainings == 0 {
+        return Err(BadInput(
+            "--max-concurrent-activities and --max-concurrent-trainings must be at least 1".into(),
+        )
+        .into());
+    }
+    let mut config = worker_config(
         g,
         &args.temporal,
         open_store(g).await?,
         open_artifacts(g)?,
         args.work_dir,
     );
+    config.task_queues = args.task_queues.clone();
+    config.task_queues.sort();
+    config.task_queues.dedup();
+    config.max_concurrent_activities = args.max_concurrent_activities;
+    config.max_concurrent_trainings = args.max_concurrent_trainings;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let metrics = if args.no_metrics {
         None
