@@ -46,7 +46,7 @@ pub enum DataError {
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("arrow: {0}")]
-    Arrow(#[from] arrow::error::ArrowError),
+    Arrow(#[from] arrow_schema::ArrowError),
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
 }

@@ -5,9 +5,8 @@
 //! crate numbers `##` pieces in hash-map order, so WordPiece training breaks ties differently from run to run;
 //! BPE over a `▁`-marked corpus is deterministic (tested below), and keeps word starts apart from word middles.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use tokenizers::models::bpe::{BPE, BpeTrainer};
 use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
@@ -20,16 +19,34 @@ use crate::error::ModelError;
 
 const UNKNOWN: &str = "[UNK]";
 
-/// Words whose ids the tokenizer keeps; later words are tokenized each time.
+/// Bytes the word cache may hold (words, their ids and the entries' overhead, as [`WordWeight`] counts them);
+/// past it the least useful words are evicted (quick_cache's CLOCK-Pro: a stream of one-off words does not
+/// flush the words that keep coming back).
+const WORD_CACHE_BYTES: u64 = 32 << 20;
+/// Words expected in the cache (sizes its tables).
 const WORD_CACHE_WORDS: usize = 100_000;
-/// Only words of at most this many bytes are kept, so the cache is bounded in bytes too: a kept word costs at
-/// most 48 bytes of text, 49 ids (4 bytes each) and about 80 bytes of boxes and table entry, under 330 bytes,
-/// so the whole cache stays under about 33 MB whatever the traffic (a stream of unique 20,000-character
-/// "words" is tokenized each time, never kept).
+/// Only words of at most this many bytes are kept: a longer "word" (a URL, a reference, a 20,000-character
+/// attack) is tokenized each time and never displaces the real vocabulary.
 const WORD_CACHE_MAX_WORD_BYTES: usize = 48;
+/// What one cache entry costs beyond its text and ids: the boxes' headers and the table's slot.
+const WORD_ENTRY_OVERHEAD: u64 = 64;
 
-/// Each word seen, with its sub-word ids.
-type WordIds = HashMap<Box<str>, Box<[u32]>>;
+/// Each word seen, with its sub-word ids, bounded in bytes.
+type WordIds = quick_cache::sync::Cache<Box<str>, Arc<[u32]>, WordWeight>;
+
+/// The bytes a cached word costs: its text, its ids and [`WORD_ENTRY_OVERHEAD`].
+#[derive(Clone, Copy)]
+struct WordWeight;
+
+impl quick_cache::Weighter<Box<str>, Arc<[u32]>> for WordWeight {
+    fn weight(&self, word: &Box<str>, ids: &Arc<[u32]>) -> u64 {
+        word.len() as u64 + 4 * ids.len() as u64 + WORD_ENTRY_OVERHEAD
+    }
+}
+
+fn word_cache(bytes: u64) -> Arc<WordIds> {
+    Arc::new(WordIds::with_weighter(WORD_CACHE_WORDS, bytes, WordWeight))
+}
 
 /// A trained BPE tokenizer over prepared text.
 #[derive(Clone)]
@@ -38,7 +55,7 @@ pub struct SubwordTokenizer {
     /// Ids of each word seen, shared by clones. Prepared text is single-spaced words, and the pre-tokenizer
     /// turns each into `▁word` on its own: the ids of a text are its words' ids in order, so a word is
     /// tokenized once, not rebuilt through the tokenizer's offsets and strings on every request.
-    words: Arc<RwLock<WordIds>>,
+    words: Arc<WordIds>,
     /// False when the tokenizer has a normalizer, added tokens or a post-processor: the word path could
     /// differ, so every text goes through the tokenizer whole.
     by_word: bool,
@@ -98,7 +115,7 @@ impl SubwordTokenizer {
                 if m.get_replacement() == '▁' && m.get_split() && m.get_prepend_scheme() == PrependScheme::Always);
         Self {
             inner,
-            words: Arc::default(),
+            words: word_cache(WORD_CACHE_BYTES),
             by_word,
         }
     }
@@ -131,13 +148,10 @@ impl SubwordTokenizer {
         }
         let mut ids = Vec::with_capacity(prepared.len() / 3);
         let mut missing: Vec<(usize, &str)> = Vec::new();
-        {
-            let words = self.words.read().unwrap_or_else(|e| e.into_inner());
-            for word in prepared.split(' ') {
-                match words.get(word) {
-                    Some(known) => ids.extend_from_slice(known),
-                    None => missing.push((ids.len(), word)),
-                }
+        for word in prepared.split(' ') {
+            match self.words.get(word) {
+                Some(known) => ids.extend_from_slice(&known),
+                None => missing.push((ids.len(), word)),
             }
         }
         if missing.is_empty() {
@@ -151,7 +165,7 @@ impl SubwordTokenizer {
             marked.clear();
             marked.push('▁');
             marked.push_str(word);
-            let word_ids: Box<[u32]> = model
+            let word_ids: Arc<[u32]> = model
                 .tokenize(&marked)
                 .map_err(tok_err)?
                 .into_iter()
@@ -162,13 +176,9 @@ impl SubwordTokenizer {
         for (&(at, _), word_ids) in missing.iter().zip(&learned).rev() {
             ids.splice(at..at, word_ids.iter().copied());
         }
-        let mut words = self.words.write().unwrap_or_else(|e| e.into_inner());
         for (&(_, word), word_ids) in missing.iter().zip(learned) {
-            if words.len() >= WORD_CACHE_WORDS {
-                break;
-            }
             if word.len() <= WORD_CACHE_MAX_WORD_BYTES {
-                words.entry(word.into()).or_insert(word_ids);
+                self.words.insert(word.into(), word_ids);
             }
         }
         Ok(ids)
@@ -254,14 +264,34 @@ mod tests {
         let corpus = pool_corpus(|_| String::new());
         let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
         let t = SubwordTokenizer::train(&corpus, 120).unwrap();
-        let cached = |t: &SubwordTokenizer| t.words.read().unwrap().len();
         for i in 0..50 {
             let long = format!("{}{i}", "piscine".repeat(40));
             let text = format!("filtre {long}");
             assert_eq!(t.ids(&text).unwrap(), t.ids_whole(&text).unwrap());
         }
-        assert_eq!(cached(&t), 1, "only the short word is kept");
-        let key_bytes: usize = t.words.read().unwrap().keys().map(|k| k.len()).sum();
-        assert!(key_bytes <= WORD_CACHE_MAX_WORD_BYTES);
+        assert_eq!(t.words.len(), 1, "only the short word is kept");
+    }
+
+    #[test]
+    fn the_word_cache_stays_within_its_bytes_and_keeps_serving() {
+        let corpus = pool_corpus(|_| String::new());
+        let corpus: Vec<&str> = corpus.iter().map(String::as_str).collect();
+        let mut t = SubwordTokenizer::train(&corpus, 120).unwrap();
+        let bound = 256 << 10;
+        t.words = word_cache(bound);
+        // 40,000 unique words of up to 48 bytes (several MB of entries) through a 256 KiB cache.
+        for i in 0..40_000u32 {
+            let text = format!(
+                "filtre w{i}{} pompe{}",
+                "x".repeat((i % 40) as usize),
+                i % 11
+            );
+            assert_eq!(t.ids(&text).unwrap(), t.ids_whole(&text).unwrap());
+            assert!(t.words.weight() <= bound, "{} > {bound}", t.words.weight());
+        }
+        assert!(t.words.weight() > bound / 2, "the cache is used");
+        // Words that keep coming back stay cached through the stream of one-off words.
+        assert!(t.words.get("filtre").is_some());
+        assert!(t.words.get("pompe3").is_some());
     }
 }
