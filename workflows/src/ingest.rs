@@ -34,6 +34,7 @@ impl WeeklyIngest {
             contracts::weekly_batch_name(year, week)
         });
         let observed = ctx.patched(crate::PATCH_OBSERVABILITY);
+        let retrains = ctx.patched(crate::PATCH_RETRAINING);
         let trigger = if observed {
             search::settle_trigger(ctx)
         } else {
@@ -68,6 +69,7 @@ impl WeeklyIngest {
                 dataset: None,
                 training: None,
                 stopped: Some(why),
+                retrain_trigger: None,
             });
         }
         // Before any model trains on the batch: how the Production model does on rows it has never seen.
@@ -84,6 +86,32 @@ impl WeeklyIngest {
         } else {
             None
         };
+        // Decay seen on labels the model never saw: this week's training becomes a retraining with challengers,
+        // judged against the champion like a drift retraining.
+        let margin = input.live_f1_margin.unwrap_or(contracts::LIVE_F1_MARGIN);
+        let retrain_trigger = live
+            .as_ref()
+            .filter(|_| retrains)
+            .and_then(|l| {
+                let holdout = l.holdout_f1?;
+                (l.f1_weighted < holdout - margin).then(|| {
+                    format!(
+                        "live F1 {:.4} of v{} on {} is {:.4} below its holdout F1 {holdout:.4} (margin {margin:.2})",
+                        l.f1_weighted,
+                        l.version,
+                        l.batch,
+                        holdout - l.f1_weighted
+                    )
+                })
+            });
+        let mut training_options = input.training.clone();
+        if retrain_trigger.is_some() {
+            training_options.challengers = Some(
+                training_options
+                    .challengers
+                    .unwrap_or(contracts::RETRAIN_CHALLENGERS),
+            );
+        }
         set(
             ctx,
             "dataset",
@@ -117,14 +145,22 @@ impl WeeklyIngest {
                 Training::run,
                 TrainingInput {
                     dataset_id: Some(dataset.dataset_id.clone()),
-                    reason: format!("weekly ingest of {}", load.batch),
+                    reason: match &retrain_trigger {
+                        Some(why) => format!("weekly ingest of {}: {why}", load.batch),
+                        None => format!("weekly ingest of {}", load.batch),
+                    },
                     run_key: None,
-                    options: input.training.clone(),
+                    options: training_options,
                 },
                 if observed {
+                    let child_trigger = if retrain_trigger.is_some() {
+                        search::trigger::LIVE_F1
+                    } else {
+                        trigger.as_str()
+                    };
                     ChildWorkflowOptions::builder()
                         .workflow_id(child_id)
-                        .search_attributes(search::for_child(&trigger))
+                        .search_attributes(search::for_child(child_trigger))
                         .build()
                 } else {
                     ChildWorkflowOptions::workflow_id(child_id)
@@ -174,6 +210,7 @@ impl WeeklyIngest {
             dataset: Some(dataset),
             training: Some(training),
             stopped: None,
+            retrain_trigger,
         })
     }
 

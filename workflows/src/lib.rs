@@ -32,6 +32,12 @@ pub(crate) const PATCH_OBSERVABILITY: &str = "observability-1";
 /// `contracts::TRAINING_TASK_QUEUE`. Histories without the marker keep both on the workflow's queue.
 pub const PATCH_TASK_QUEUES: &str = "task-queues-1";
 
+/// Patch id of the retraining that can win (issue 14): Training fans out challengers when asked and passes the
+/// discarded ones to registration; DailyDrift checks a fixed window ending at its start (to the minute),
+/// loads a drift batch early and retrains with challengers; WeeklyIngest retrains with challengers when the
+/// live F1 falls below the holdout F1 by the margin. Histories without the marker replay the earlier paths.
+pub const PATCH_RETRAINING: &str = "retraining-2";
+
 /// Unix milliseconds of the workflow's current time (from history: identical on replay).
 pub(crate) fn workflow_unix_millis(time: Option<std::time::SystemTime>) -> i64 {
     time.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())

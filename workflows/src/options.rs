@@ -37,14 +37,15 @@ pub(crate) fn training(heartbeat_timeout_secs: u64, queue: Option<&str>) -> Acti
 /// Holdout evaluation of a trained model: CPU-bound, on the training queue when `queue` says so.
 pub(crate) fn evaluation(minutes: u64, queue: Option<&str>) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(minutes * 60))
-        .retry_policy(retry(5, 60))
+        .retry_policy(retry(10, 60))
         .maybe_task_queue(queue.map(str::to_string))
         .build()
 }
 
-/// Holdout evaluation, registration, drift: CPU or I/O bound, minutes at most.
+/// Registration, drift, live scores: CPU or I/O bound, minutes at most. Ten attempts (backoff 1 s doubling to
+/// 60 s): an artifact store or database away for up to four minutes costs a delay, not the workflow.
 pub(crate) fn compute_step(minutes: u64) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(minutes * 60))
-        .retry_policy(retry(5, 60))
+        .retry_policy(retry(10, 60))
         .build()
 }

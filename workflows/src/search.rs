@@ -36,7 +36,7 @@ pub mod trigger {
     pub const SCHEDULE: &str = "schedule";
     /// A retraining DailyDrift started on drift.
     pub const DRIFT: &str = "drift";
-    /// A retraining started because the live F1 fell below the holdout F1 (reserved).
+    /// A weekly training run with challengers because the live F1 fell below the holdout F1 by the margin.
     pub const LIVE_F1: &str = "live-f1";
     /// Started by a person: the CLI, `up`, the Temporal UI.
     pub const MANUAL: &str = "manual";

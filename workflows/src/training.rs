@@ -1,8 +1,8 @@
 //! Training: train → evaluate on the fixed holdout → register → promotion policy → tell serving.
 
 use contracts::lifecycle::{
-    CurrentDatasetInput, EvaluateInput, NotifyInput, PolicyInput, Progress, RegisterInput,
-    TrainModelInput, TrainingInput, TrainingOutput,
+    ChallengerOutcome, CurrentDatasetInput, EvaluateInput, NotifyInput, PolicyInput, Progress,
+    RegisterInput, TrainModelInput, TrainModelOutput, TrainingInput, TrainingOutput,
 };
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
@@ -40,6 +40,7 @@ impl Training {
         let queue = ctx
             .patched(crate::PATCH_TASK_QUEUES)
             .then_some(contracts::TRAINING_TASK_QUEUE);
+        let fan_out = ctx.patched(crate::PATCH_RETRAINING);
         if observed {
             search::settle_trigger(ctx);
         }
@@ -61,30 +62,74 @@ impl Training {
             .model_type
             .clone()
             .unwrap_or_else(|| DEFAULT_MODEL_TYPE.to_string());
-        set(
-            ctx,
-            "train",
-            10,
-            format!("training {model_type} on {}", dataset.dataset_id),
-        );
-        let trained = ctx
-            .execute_activity(
-                Lifecycle::train_model,
-                TrainModelInput {
-                    dataset_id: dataset.dataset_id.clone(),
-                    model_type,
-                    run_key: input.run_key.clone(),
-                    reason: input.reason.clone(),
-                },
-                training(
-                    input
-                        .options
-                        .heartbeat_timeout_secs
-                        .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_SECS),
-                    queue,
+        let heartbeat = input
+            .options
+            .heartbeat_timeout_secs
+            .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_SECS);
+        let n = if fan_out {
+            input.options.challengers.unwrap_or(1).clamp(1, 5)
+        } else {
+            1
+        };
+        let (trained, challengers) = if n == 1 {
+            set(
+                ctx,
+                "train",
+                10,
+                format!("training {model_type} on {}", dataset.dataset_id),
+            );
+            let trained = ctx
+                .execute_activity(
+                    Lifecycle::train_model,
+                    TrainModelInput {
+                        dataset_id: dataset.dataset_id.clone(),
+                        model_type,
+                        run_key: input.run_key.clone(),
+                        reason: input.reason.clone(),
+                    },
+                    training(heartbeat, queue),
+                )
+                .await?;
+            (trained, Vec::new())
+        } else {
+            // Challengers in parallel (as many at once as the training queue's workers have slots), the best
+            // on the validation rows goes on to the holdout and the champion.
+            let specs = contracts::lifecycle::challengers(&model_type, input.run_key.as_deref(), n);
+            set(
+                ctx,
+                "train",
+                10,
+                format!(
+                    "training {} challengers on {}",
+                    specs.len(),
+                    dataset.dataset_id
                 ),
-            )
-            .await?;
+            );
+            let runs = specs.iter().enumerate().map(|(i, (kind, key))| {
+                ctx.execute_activity(
+                    Lifecycle::train_model,
+                    TrainModelInput {
+                        dataset_id: dataset.dataset_id.clone(),
+                        model_type: kind.clone(),
+                        run_key: key.clone(),
+                        reason: format!(
+                            "{} (challenger {} of {})",
+                            input.reason,
+                            i + 1,
+                            specs.len()
+                        ),
+                    },
+                    training(heartbeat, queue),
+                )
+            });
+            let results = temporalio_sdk::workflows::join_all(runs).await;
+            choose(results, &specs).map_err(|e| *e)?
+        };
+        let discarded: Vec<(String, String)> = challengers
+            .iter()
+            .filter(|c| !c.selected && c.validation_f1.is_some())
+            .map(|c| (c.run_id.clone(), c.note.clone().unwrap_or_default()))
+            .collect();
         set(
             ctx,
             "evaluate",
@@ -122,6 +167,7 @@ impl Training {
                     artifact_sha256: trained.artifact_sha256.clone(),
                     holdout_id: evaluation.holdout_id.clone(),
                     metrics: evaluation.metrics.clone(),
+                    discarded,
                 },
                 compute_step(10),
             )
@@ -197,6 +243,9 @@ impl Training {
             production_version: notified.production_version,
             train_seconds: trained.train_seconds,
             resumed_at_epoch: trained.resumed_at_epoch,
+            challengers,
+            delta_f1: decision.delta_f1,
+            interval: decision.interval,
         })
     }
 
@@ -204,4 +253,63 @@ impl Training {
     pub fn progress(&self, _ctx: &WorkflowContextView) -> Progress {
         self.progress.clone()
     }
+}
+
+/// The challenger to go on: the best validation F1 (the first on a tie); the others' outcomes say why not.
+/// Challengers whose training failed are left out; when all failed, the first failure is the workflow's.
+fn choose(
+    results: Vec<Result<TrainModelOutput, temporalio_sdk::ActivityExecutionError>>,
+    specs: &[(String, Option<String>)],
+) -> Result<(TrainModelOutput, Vec<ChallengerOutcome>), Box<temporalio_sdk::ActivityExecutionError>>
+{
+    let mut outcomes = Vec::with_capacity(results.len());
+    let mut best: Option<(usize, TrainModelOutput)> = None;
+    let mut first_error = None;
+    for (i, (result, (kind, _))) in results.into_iter().zip(specs).enumerate() {
+        match result {
+            Ok(t) => {
+                outcomes.push(ChallengerOutcome {
+                    run_id: t.run_id.clone(),
+                    model_type: kind.clone(),
+                    validation_f1: t.validation_f1,
+                    train_seconds: t.train_seconds,
+                    selected: false,
+                    note: None,
+                });
+                let score = |t: &TrainModelOutput| t.validation_f1.unwrap_or(f64::NEG_INFINITY);
+                if best.as_ref().is_none_or(|(_, b)| score(&t) > score(b)) {
+                    best = Some((outcomes.len() - 1, t));
+                }
+            }
+            Err(e) => {
+                outcomes.push(ChallengerOutcome {
+                    run_id: String::new(),
+                    model_type: kind.clone(),
+                    validation_f1: None,
+                    train_seconds: 0.0,
+                    selected: false,
+                    note: Some(format!("challenger {} failed: {e}", i + 1)),
+                });
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let Some((chosen, trained)) = best else {
+        return Err(Box::new(first_error.expect("at least one challenger")));
+    };
+    let (winner, winner_f1) = (
+        trained.run_id.clone(),
+        trained.validation_f1.unwrap_or(f64::NAN),
+    );
+    for (i, o) in outcomes.iter_mut().enumerate() {
+        if i == chosen {
+            o.selected = true;
+        } else if o.note.is_none() {
+            o.note = Some(format!(
+                "not chosen: validation F1 {:.4} against {winner_f1:.4} of {winner}",
+                o.validation_f1.unwrap_or(f64::NAN)
+            ));
+        }
+    }
+    Ok((trained, outcomes))
 }

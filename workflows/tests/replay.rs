@@ -51,6 +51,9 @@ async fn recorded_histories_replay_without_nondeterminism() {
         "training.json",
         "weekly_ingest.json",
         "training_queues.json",
+        "training_challengers.json",
+        "weekly_ingest_retraining.json",
+        "daily_drift_retraining.json",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

@@ -15,6 +15,16 @@ pub const WEEKLY_LOAD_PERCENT: f64 = 3.0;
 pub const HOLDOUT_FRACTION: f64 = 0.15;
 /// Share of drifted columns above which the daily drift check starts a retraining.
 pub const RETRAIN_DRIFT_SHARE: f64 = 0.3;
+/// Challengers a retraining trains in parallel (drift- or live-F1-triggered), the best on validation judged.
+pub const RETRAIN_CHALLENGERS: u32 = 3;
+/// A weekly batch retrains with challengers when the Production model's live F1 on it is this far below its
+/// holdout F1 (weighted F1 points, 0.05 = 5 points).
+pub const LIVE_F1_MARGIN: f64 = 0.05;
+
+/// The batch a drift retraining loads early on `date` (YYYY-MM-DD): the audit trail names it.
+pub fn drift_batch_name(date: &str) -> String {
+    format!("drift-{date}")
+}
 
 /// Temporal task queue of the workflows and of every activity but training's (data, registry, drift: light
 /// work any small worker can take).

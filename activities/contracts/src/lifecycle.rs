@@ -54,6 +54,10 @@ pub struct IngestInput {
     /// Training options passed to the child Training workflow.
     #[serde(default)]
     pub training: TrainingOptions,
+    /// Retrain with challengers when the Production model's live F1 on the new batch falls more than this
+    /// below its holdout F1 (default [`crate::LIVE_F1_MARGIN`]).
+    #[serde(default)]
+    pub live_f1_margin: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -109,6 +113,9 @@ pub struct IngestOutput {
     pub training: Option<TrainingOutput>,
     /// Why the workflow stopped before training (`pool exhausted: 100 % loaded`).
     pub stopped: Option<String>,
+    /// Why this week's training ran with challengers (the live F1 fell below the holdout F1 by the margin).
+    #[serde(default)]
+    pub retrain_trigger: Option<String>,
 }
 
 /// Input of `score_batch`: score the Production model on a loaded batch's labelled rows.
@@ -138,6 +145,51 @@ pub struct TrainingOptions {
     /// training is handed to another worker.
     #[serde(default)]
     pub heartbeat_timeout_secs: Option<u64>,
+    /// How many challengers to train in parallel (1–5; default 1, and [`crate::RETRAIN_CHALLENGERS`] for a
+    /// retraining): see [`challengers`].
+    #[serde(default)]
+    pub challengers: Option<u32>,
+}
+
+/// What challenger `i` of `n` trains: the requested model type and run key for the first; another seed (its
+/// run key gets `-c<i>`) for the others, and the other model type for the third. The first is the run a
+/// training without challengers would make, so adding challengers never loses it.
+pub fn challengers(
+    model_type: &str,
+    run_key: Option<&str>,
+    n: u32,
+) -> Vec<(String, Option<String>)> {
+    let other = if model_type == "tfidf_logreg" {
+        "ngram_logreg"
+    } else {
+        "tfidf_logreg"
+    };
+    (0..n.clamp(1, 5))
+        .map(|i| {
+            if i == 0 {
+                return (model_type.to_string(), run_key.map(str::to_string));
+            }
+            let key = match run_key {
+                Some(k) if !k.is_empty() => format!("{k}-c{i}"),
+                _ => format!("c{i}"),
+            };
+            let kind = if i == 2 { other } else { model_type };
+            (kind.to_string(), Some(key))
+        })
+        .collect()
+}
+
+/// One challenger of a training: its run, its validation score, whether it was chosen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChallengerOutcome {
+    pub run_id: String,
+    pub model_type: String,
+    pub validation_f1: Option<f64>,
+    pub train_seconds: f64,
+    pub selected: bool,
+    /// Why it was not chosen, or why it has no score (its training failed).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -182,6 +234,9 @@ pub struct TrainModelOutput {
     pub resumed_at_epoch: Option<u32>,
     /// Already registered from this run: evaluation and registration return the recorded results.
     pub registered_version: Option<i64>,
+    /// Weighted F1 on the dataset's validation rows (how challengers are compared).
+    #[serde(default)]
+    pub validation_f1: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -208,6 +263,9 @@ pub struct RegisterInput {
     pub artifact_sha256: String,
     pub holdout_id: String,
     pub metrics: serde_json::Value,
+    /// Challenger runs not chosen: (run id, why), finished as `discarded` with the registration.
+    #[serde(default)]
+    pub discarded: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -227,6 +285,11 @@ pub struct PolicyOutput {
     pub promoted: bool,
     pub reason: String,
     pub champion_version: Option<i64>,
+    /// The paired comparison with the champion: F1 difference and its confidence interval.
+    #[serde(default)]
+    pub delta_f1: Option<f64>,
+    #[serde(default)]
+    pub interval: Option<(f64, f64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -255,6 +318,14 @@ pub struct TrainingOutput {
     /// The epoch training resumed at after a worker crash, if it did.
     #[serde(default)]
     pub resumed_at_epoch: Option<u32>,
+    /// The challengers trained (empty for a training of one model).
+    #[serde(default)]
+    pub challengers: Vec<ChallengerOutcome>,
+    /// The paired comparison with the champion the decision was made from.
+    #[serde(default)]
+    pub delta_f1: Option<f64>,
+    #[serde(default)]
+    pub interval: Option<(f64, f64)>,
 }
 
 // ---------------------------------------------------------------- DailyDrift
@@ -264,10 +335,14 @@ pub struct DailyDriftInput {
     /// Drift share above which retraining starts (default [`crate::RETRAIN_DRIFT_SHARE`]).
     #[serde(default)]
     pub threshold: Option<f64>,
-    /// Window when no check ran before, in hours (default 24).
+    /// Length of the window in hours (default 24). The window ends at the run's start (to the minute when a
+    /// schedule started it, so that a daily schedule's windows tile the days); a retried check sees the same one.
     #[serde(default)]
     pub first_window_hours: Option<u64>,
-    /// Options of the retraining, when one starts.
+    /// The window's end, Unix milliseconds, for a backfill of a past window (default: the run's start).
+    #[serde(default)]
+    pub window_end_ms: Option<i64>,
+    /// Options of the retraining, when one starts (challengers default to [`crate::RETRAIN_CHALLENGERS`]).
     #[serde(default)]
     pub training: TrainingOptions,
 }
@@ -276,6 +351,10 @@ pub struct DailyDriftInput {
 pub struct DriftCheckInput {
     /// End of the window (the workflow's time), Unix milliseconds.
     pub until_ms: i64,
+    /// Start of the window, Unix milliseconds, given by the workflow. Without it (histories from before the
+    /// fixed windows) the window starts where the last report ended.
+    #[serde(default)]
+    pub since_ms: Option<i64>,
     /// Window length when no report exists yet.
     pub first_window_hours: u64,
     pub threshold: f64,
@@ -303,4 +382,10 @@ pub struct DailyDriftOutput {
     pub retraining: Option<TrainingOutput>,
     /// Why no retraining started although it was due (already started today).
     pub note: Option<String>,
+    /// The batch loaded early for the retraining (`drift-YYYY-MM-DD`), when the pool had rows left.
+    #[serde(default)]
+    pub batch: Option<LoadBatchOutput>,
+    /// The Production model scored on that batch before the retraining trained on it.
+    #[serde(default)]
+    pub live: Option<LiveScoreOutput>,
 }

@@ -28,6 +28,30 @@ pub struct InferenceRecord {
     pub latency_ms: f64,
 }
 
+/// What [`Store::inference_sample`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct InferenceSample {
+    /// At most the cap, oldest first.
+    pub rows: Vec<InferenceRecord>,
+    /// Predictions in the window.
+    pub total: u64,
+    /// Predictions in the window per (model name, model version) that served them.
+    pub by_version: std::collections::BTreeMap<(String, String), u64>,
+}
+
+impl InferenceSample {
+    /// The (model name, version) that served the most predictions of the window (the first on a tie).
+    pub fn main_version(&self) -> Option<&(String, String)> {
+        let mut best: Option<(&(String, String), u64)> = None;
+        for (k, &n) in &self.by_version {
+            if best.is_none_or(|(_, b)| n > b) {
+                best = Some((k, n));
+            }
+        }
+        best.map(|(k, _)| k)
+    }
+}
+
 impl InferenceRecord {
     /// Derives the length columns from the full text, then truncates the text to the logged bound.
     #[allow(clippy::too_many_arguments)]
@@ -127,6 +151,64 @@ impl Store {
                  WHERE at >= $1 AND at < $2 ORDER BY at, prediction_id",
             )
             .bind(since).bind(until).fetch_all(p).await?
+        }))
+    }
+
+    /// A seeded uniform sample of at most `cap` predictions logged in `[since, until)`, streamed (reservoir
+    /// sampling, algorithm R): memory is bounded by `cap` rows whatever the window holds. The same window, log and
+    /// seed give the same sample. Also counts the window's rows in all and per served model version.
+    pub async fn inference_sample(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cap: usize,
+        seed: u64,
+    ) -> Result<InferenceSample> {
+        use futures::TryStreamExt;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut sample = InferenceSample::default();
+        let mut keep = |r: InferenceRecord, sample: &mut InferenceSample| {
+            *sample
+                .by_version
+                .entry((r.model_name.clone(), r.model_version.clone()))
+                .or_default() += 1;
+            sample.total += 1;
+            if sample.rows.len() < cap {
+                sample.rows.push(r);
+            } else {
+                let j = rng.random_range(0..sample.total);
+                if (j as usize) < cap {
+                    sample.rows[j as usize] = r;
+                }
+            }
+        };
+        with_pool!(self, p => {
+            let mut rows = sqlx::query_as::<_, InferenceRecord>(
+                "SELECT prediction_id, at, model_name, model_version, designation, description, imageid, text_len_chars, \
+                 word_count, has_description, predicted_class, confidence, latency_ms FROM inference_log \
+                 WHERE at >= $1 AND at < $2 ORDER BY at, prediction_id",
+            )
+            .bind(since).bind(until).fetch(p);
+            while let Some(r) = rows.try_next().await? {
+                keep(r, &mut sample);
+            }
+        });
+        sample
+            .rows
+            .sort_by(|a, b| (a.at, &a.prediction_id).cmp(&(b.at, &b.prediction_id)));
+        Ok(sample)
+    }
+
+    /// The drift report recorded under `id`, if any.
+    pub async fn drift_report(&self, id: &str) -> Result<Option<DriftReportRecord>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT id, at, window_start, window_end, reference_rows, current_rows, dataset_drift, share_drifted, \
+                 share_threshold, drifted_columns, columns, json_key, html_key, json_sha256, html_sha256, actor \
+                 FROM drift_reports WHERE id = $1",
+            )
+            .bind(id).fetch_optional(p).await?
         }))
     }
 

@@ -458,3 +458,78 @@ on_both_backends!(
         assert_eq!(store.append_inference_log(&[rec]).await.unwrap(), 1);
     }
 );
+
+on_both_backends!(
+    a_window_is_sampled_in_bounded_memory,
+    async |db: &common::TestDb| {
+        use chrono::{Duration, Utc};
+        let base = Utc::now() - Duration::hours(2);
+        let rows: Vec<_> = (0..1_000)
+            .map(|i| {
+                data::inference::InferenceRecord::new(
+                    format!("p-{i:04}"),
+                    base + Duration::milliseconds(i * 10),
+                    ("m", if i % 4 == 0 { "1" } else { "2" }),
+                    &format!("produit {i}"),
+                    "",
+                    None,
+                    10,
+                    0.5,
+                    1.0,
+                )
+            })
+            .collect();
+        db.store.append_inference_log(&rows).await.unwrap();
+        let (since, until) = (base, base + Duration::hours(1));
+        let sample = db
+            .store
+            .inference_sample(since, until, 100, 7)
+            .await
+            .unwrap();
+        assert_eq!(sample.total, 1_000);
+        assert_eq!(sample.rows.len(), 100, "at most the cap");
+        assert_eq!(sample.by_version[&("m".into(), "1".into())], 250);
+        assert_eq!(sample.by_version[&("m".into(), "2".into())], 750);
+        assert_eq!(sample.main_version(), Some(&("m".into(), "2".into())));
+        let ids = |s: &data::inference::InferenceSample| {
+            s.rows
+                .iter()
+                .map(|r| r.prediction_id.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut sorted = ids(&sample);
+        sorted.sort();
+        assert_eq!(sorted, ids(&sample), "oldest first");
+        sorted.dedup();
+        assert_eq!(sorted.len(), 100, "no row twice");
+        // Seeded: the same sample again; another seed, another sample; spread over the window, not its start.
+        let again = db
+            .store
+            .inference_sample(since, until, 100, 7)
+            .await
+            .unwrap();
+        assert_eq!(ids(&again), ids(&sample));
+        let other = db
+            .store
+            .inference_sample(since, until, 100, 8)
+            .await
+            .unwrap();
+        assert_ne!(ids(&other), ids(&sample));
+        let late = sample
+            .rows
+            .iter()
+            .filter(|r| r.prediction_id.as_str() >= "p-0500")
+            .count();
+        assert!(
+            (25..=75).contains(&late),
+            "{late} of 100 from the second half"
+        );
+        // Under the cap: every row.
+        let all = db
+            .store
+            .inference_sample(since, until, 5_000, 7)
+            .await
+            .unwrap();
+        assert_eq!(all.rows.len(), 1_000);
+    }
+);

@@ -14,6 +14,11 @@ use serde::Serialize;
 /// Reference rows are sampled down to this many (seeded), which keeps a check well under a second.
 pub const MAX_REFERENCE_ROWS: usize = 20_000;
 
+/// A window's predictions are sampled down to this many (a seeded reservoir over the streamed log), so a
+/// check's memory does not grow with the window: about 2 KB per logged row at most (texts are logged up to
+/// 1,000 characters a field), some 40 MB at the cap.
+pub const MAX_CURRENT_ROWS: usize = 20_000;
+
 /// Fewer inferences than this in a window are reported but never start a retraining: a handful of requests
 /// (one client testing, a quiet night) drift by chance, and the statistical tests are not meant for them.
 pub const MIN_CURRENT_ROWS: usize = 100;
@@ -142,6 +147,54 @@ impl DriftCheck {
     }
 }
 
+/// What a window is compared with: rows with their labels, where they came from, and the model whose
+/// confidence on them is the reference confidence.
+pub struct Reference {
+    pub rows: Vec<(String, String, i64)>,
+    /// Where the rows came from, for the report (`dataset ds-… of rakuten_classifier v3`).
+    pub source: String,
+    pub scorer: Option<std::sync::Arc<model::Classifier>>,
+}
+
+/// The id of the report of a window: named by the window (to the millisecond), so a retried check of the same
+/// window finds its report, and two windows never share one.
+pub fn report_id(since: DateTime<Utc>, until: DateTime<Utc>) -> String {
+    format!(
+        "drift-{}-{}",
+        since.format("%Y%m%dT%H%M%S%3f"),
+        until.format("%Y%m%dT%H%M%S%3f")
+    )
+}
+
+/// The drift check of `[since, until)` against the data the model that served the window was trained on: the
+/// version that served most of its predictions, its dataset version's training and validation rows (each
+/// product once), its confidence as the reference confidence. When that cannot be found (a model registered by
+/// hand, predictions of a model not in the registry) the loaded rows and the Production model stand in, and
+/// the report says so. A window checked before returns its recorded report.
+pub async fn drift_check_served(
+    registry: &registry::Registry,
+    name: &str,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    share_threshold: f64,
+    actor: &str,
+) -> anyhow::Result<DriftCheck> {
+    let against = Against::Served { registry, name };
+    let (store, artifacts) = (&registry.store, &registry.artifacts);
+    check_window(
+        store,
+        artifacts,
+        since,
+        until,
+        share_threshold,
+        against,
+        actor,
+    )
+    .await
+}
+
+/// The drift check of `[since, until)` against every loaded row, with `scorer`'s confidence as the reference
+/// confidence (`rakuten drift check`'s comparison when no served model is known, and the tests').
 pub async fn drift_check(
     store: &Store,
     artifacts: &ArtifactStore,
@@ -151,24 +204,183 @@ pub async fn drift_check(
     scorer: Option<std::sync::Arc<model::Classifier>>,
     actor: &str,
 ) -> anyhow::Result<DriftCheck> {
-    let current = store.inference_log(since, until).await?;
-    let mut reference = store.training_texts().await?;
+    let against = Against::Loaded(scorer);
+    check_window(
+        store,
+        artifacts,
+        since,
+        until,
+        share_threshold,
+        against,
+        actor,
+    )
+    .await
+}
+
+/// What a window is compared with.
+enum Against<'a> {
+    /// The training data of the version that served most of the window, else the loaded rows.
+    Served {
+        registry: &'a registry::Registry,
+        name: &'a str,
+    },
+    /// The loaded rows, scored by this model.
+    Loaded(Option<std::sync::Arc<model::Classifier>>),
+}
+
+async fn check_window(
+    store: &Store,
+    artifacts: &ArtifactStore,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    share_threshold: f64,
+    against: Against<'_>,
+    actor: &str,
+) -> anyhow::Result<DriftCheck> {
+    if let Some(done) = recorded(store, artifacts, since, until).await? {
+        return Ok(done);
+    }
+    let sample = sample_window(store, since, until).await?;
+    let served = match &against {
+        Against::Served { registry, .. } => served_reference(registry, &sample).await?,
+        Against::Loaded(_) => None,
+    };
+    let reference = match (served, against) {
+        (Some(r), _) => r,
+        (None, Against::Served { registry, name }) => Reference {
+            rows: store.training_texts().await?,
+            source: "the loaded rows (the serving model's dataset is not known)".into(),
+            scorer: crate::pipeline::load_production(registry, name)
+                .await?
+                .map(|(_, c)| std::sync::Arc::new(c)),
+        },
+        (None, Against::Loaded(scorer)) => Reference {
+            rows: store.training_texts().await?,
+            source: "the loaded rows".into(),
+            scorer,
+        },
+    };
+    check_sample(
+        store,
+        artifacts,
+        since,
+        until,
+        share_threshold,
+        sample,
+        reference,
+        actor,
+    )
+    .await
+}
+
+/// The report of a window checked before, read back (verified): a retry gives the same id, bytes and row.
+async fn recorded(
+    store: &Store,
+    artifacts: &ArtifactStore,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> anyhow::Result<Option<DriftCheck>> {
+    let Some(record) = store.drift_report(&report_id(since, until)).await? else {
+        return Ok(None);
+    };
+    let mut check = DriftCheck::of_record(record, artifacts).await?;
+    check.retrain =
+        check.record.dataset_drift && check.record.current_rows >= MIN_CURRENT_ROWS as i64;
+    Ok(Some(check))
+}
+
+/// The window's predictions, sampled down to [`MAX_CURRENT_ROWS`] (seeded by the window).
+async fn sample_window(
+    store: &Store,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> anyhow::Result<data::inference::InferenceSample> {
+    let seed = since.timestamp_millis() as u64 ^ (until.timestamp_millis() as u64).rotate_left(32);
+    Ok(store
+        .inference_sample(since, until, MAX_CURRENT_ROWS, seed)
+        .await?)
+}
+
+/// The training data of the version that served most of the window, with that version as the scorer.
+async fn served_reference(
+    registry: &registry::Registry,
+    sample: &data::inference::InferenceSample,
+) -> anyhow::Result<Option<Reference>> {
+    let Some((name, version)) = sample.main_version() else {
+        return Ok(None);
+    };
+    let Ok(number) = version.parse::<i64>() else {
+        return Ok(None);
+    };
+    let served = match registry.version(name, number).await {
+        Ok(v) => v,
+        Err(registry::RegistryError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(dataset_id) = served.dataset_version.clone() else {
+        return Ok(None);
+    };
+    let Some(dataset) = registry.store.dataset_version(&dataset_id).await? else {
+        return Ok(None);
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    for split in ["train", "validation"] {
+        for r in data::dataset::read_split(&registry.artifacts, &dataset.manifest, split).await? {
+            // The training split is resampled (oversampled classes repeat rows): each product once.
+            if seen.insert(r.productid) {
+                rows.push((r.designation, r.description, r.prdtypecode));
+            }
+        }
+    }
+    let scorer = crate::pipeline::load_version(registry, &served).await?;
+    let share = sample
+        .by_version
+        .get(&(name.clone(), version.clone()))
+        .copied()
+        .unwrap_or(0) as f64
+        / sample.total.max(1) as f64;
+    Ok(Some(Reference {
+        rows,
+        source: format!(
+            "dataset {dataset_id} of {name} v{number} (served {:.0} % of the window)",
+            share * 100.0
+        ),
+        scorer: Some(std::sync::Arc::new(scorer)),
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check_sample(
+    store: &Store,
+    artifacts: &ArtifactStore,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    share_threshold: f64,
+    sample: data::inference::InferenceSample,
+    reference: Reference,
+    actor: &str,
+) -> anyhow::Result<DriftCheck> {
+    let Reference {
+        rows: mut reference,
+        source,
+        scorer,
+    } = reference;
     if reference.is_empty() {
         return Err(data::DataError::NothingLoaded.into());
     }
+    reference.sort();
     reference.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(42));
     reference.truncate(MAX_REFERENCE_ROWS);
-    // Named by its window (to the millisecond, as the workflow's clock gives it): a retried check of the same
-    // window computes the same report from the same rows (the reference sample is seeded) and its record is
-    // stored once. Rows logged into an already checked window after the check are not in its report.
-    let id = format!(
-        "drift-{}-{}",
-        since.format("%Y%m%dT%H%M%S%3f"),
-        until.format("%Y%m%dT%H%M%S%3f")
-    );
+    let current = sample.rows;
+    let window_rows = sample.total as i64;
+    // Named by its window: a retried check of the same window finds this report (see `recorded`); a check that
+    // fails after writing the artifacts writes the same bytes again (the same rows, seeded samples). Rows logged
+    // into an already checked window after the check are not in its report.
+    let id = report_id(since, until);
     let prefix = format!("drift/{id}");
 
-    let (report, html) = if current.is_empty() {
+    let (mut report, html) = if current.is_empty() {
         let json = serde_json::json!({
             "dataset_drift": false, "drift_share": share_threshold, "number_of_columns": 0,
             "number_of_drifted_columns": 0, "share_of_drifted_columns": 0.0, "columns": [],
@@ -209,11 +421,23 @@ pub async fn drift_check(
         })
         .await??;
         let html = r.to_html(&format!(
-            "Drift report {id}: {} inferences since {since}",
+            "Drift report {id}: {} inferences from {since} to {until} ({} compared) against {source}",
+            window_rows,
             current.len()
         ));
         (r.to_json(), html)
     };
+    report["reference"] = serde_json::json!({ "source": source, "rows": reference.len() });
+    report["current"] = serde_json::json!({
+        "window_rows": window_rows, "compared_rows": current.len(), "cap": MAX_CURRENT_ROWS,
+        "since": since.to_rfc3339(), "until": until.to_rfc3339(),
+    });
+    if !current.is_empty() && (current.len()) < MIN_CURRENT_ROWS {
+        report["note"] = serde_json::json!(format!(
+            "insufficient data: {} inferences, fewer than {MIN_CURRENT_ROWS}; no retraining whatever the drift",
+            current.len()
+        ));
+    }
     let json_bytes = serde_json::to_vec_pretty(&report)?;
     let json_key = format!("{prefix}/drift_metrics.json");
     let html_key = format!("{prefix}/report.html");
@@ -226,7 +450,7 @@ pub async fn drift_check(
         window_start: since,
         window_end: until,
         reference_rows: reference.len() as i64,
-        current_rows: current.len() as i64,
+        current_rows: window_rows,
         dataset_drift: report
             .get("dataset_drift")
             .and_then(|v| v.as_bool())

@@ -40,6 +40,9 @@ pub struct Lifecycle {
     pub code_version: Option<String>,
 }
 
+/// The run metric challengers are compared by: the early-stopped model's weighted F1 on the validation rows.
+pub const SELECTION_METRIC: &str = "selection_validation_f1";
+
 /// The run id of a training: stable for the same dataset version, model type and run key.
 pub fn run_id(dataset_id: &str, model_type: ModelType, run_key: Option<&str>) -> String {
     match run_key {
@@ -120,7 +123,13 @@ impl Lifecycle {
             .into_iter()
             .next()
         {
+            let validation_f1 = run
+                .steps
+                .get(SELECTION_METRIC)
+                .and_then(|s| s.last())
+                .map(|s| s.1);
             return Ok(TrainModelOutput {
+                validation_f1,
                 run_id: run.id,
                 artifact_key: v.artifact_key.clone(),
                 artifact_sha256: v.artifact_sha256.clone(),
@@ -207,6 +216,9 @@ impl Lifecycle {
                 )
                 .await?;
         }
+        self.registry
+            .log_metric(&run.id, SELECTION_METRIC, 0, report.validation.f1_weighted)
+            .await?;
         if let Some(c) = &report.calibration {
             for (name, value) in [
                 ("temperature", f64::from(c.temperature)),
@@ -231,6 +243,7 @@ impl Lifecycle {
             epochs: report.history.len() as u32,
             resumed_at_epoch,
             registered_version: None,
+            validation_f1: Some(report.validation.f1_weighted),
         })
     }
 
@@ -269,6 +282,21 @@ impl Lifecycle {
             actor: self.actor.clone(),
         };
         let (version, created) = self.registry.register(&self.name, dir.path(), &req).await?;
+        // The challengers not chosen: finished as discarded, with why (their artifacts stay staged, unregistered).
+        for (run_id, why) in &input.discarded {
+            let run = self.registry.run(run_id).await?;
+            if run.status == "running" {
+                self.registry
+                    .finish_run(
+                        run_id,
+                        "discarded",
+                        &serde_json::json!({ "discarded": why, "chosen": input.run_id }),
+                        None,
+                        &self.actor,
+                    )
+                    .await?;
+            }
+        }
         let run = self.registry.run(&input.run_id).await?;
         if run.status != "finished" {
             self.registry
@@ -294,16 +322,95 @@ impl Lifecycle {
         let decision = match self.registry.last_decision(&self.name, version).await? {
             Some(d) => d,
             None => {
+                let paired = self.paired_with_champion(version).await?;
                 self.registry
-                    .apply_policy(&self.name, version, &self.policy, &self.actor)
+                    .apply_policy_paired(
+                        &self.name,
+                        version,
+                        &self.policy,
+                        &self.actor,
+                        paired.as_ref(),
+                    )
                     .await?
             }
         };
         Ok(PolicyOutput {
             promoted: decision.promote,
+            delta_f1: decision.paired.as_ref().map(|p| p.delta_f1),
+            interval: decision.paired.as_ref().map(|p| (p.ci_low, p.ci_high)),
             reason: decision.reason,
             champion_version: decision.champion.map(|c| c.version),
         })
+    }
+
+    /// The candidate `version` and the Production version scored on the same holdout rows (both loaded from
+    /// the artifact store), for the policy's paired comparison. `None` when there is nothing to pair: no
+    /// champion, the candidate is the champion, they were evaluated on different holdouts, or an artifact is
+    /// bad (the policy then refuses the candidate, or judges by the recorded scores). A store that does not
+    /// answer is an error: the caller retries, nothing is decided.
+    pub async fn paired_with_champion(
+        &self,
+        version: i64,
+    ) -> anyhow::Result<Option<registry::Paired>> {
+        let Some(champion) = self.registry.production(&self.name).await? else {
+            return Ok(None);
+        };
+        let candidate = self.registry.version(&self.name, version).await?;
+        if champion.version == version || candidate.holdout_id != champion.holdout_id {
+            return Ok(None);
+        }
+        let (holdout_id, rows) = self.store.holdout().await?;
+        if candidate.holdout_id.as_deref() != Some(holdout_id.as_str()) {
+            return Ok(None);
+        }
+        let mut models = Vec::with_capacity(2);
+        for v in [&candidate, &champion] {
+            match load_version(&self.registry, v).await {
+                Ok(m) => models.push(m),
+                Err(e)
+                    if matches!(
+                        e.downcast_ref(),
+                        Some(registry::RegistryError::BadArtifact { .. })
+                    ) =>
+                {
+                    tracing::warn!(version = v.version, error = %format!("{e:#}"), "no paired comparison");
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let labels: Vec<i64> = rows.iter().map(|r| r.prdtypecode).collect();
+        let policy = self.policy;
+        let champion_version = champion.version;
+        let paired = tokio::task::spawn_blocking(move || -> anyhow::Result<registry::Paired> {
+            let items: Vec<model::ProductText<'_>> = rows
+                .iter()
+                .map(|r| model::ProductText {
+                    designation: &r.designation,
+                    description: &r.description,
+                })
+                .collect();
+            let predict = |m: &model::Classifier| -> anyhow::Result<Vec<i64>> {
+                Ok(m.predict_batch(&items, 1)?
+                    .iter()
+                    .map(|p| p.predicted_class)
+                    .collect())
+            };
+            let (a, b) = (predict(&models[0])?, predict(&models[1])?);
+            // Seeded by the pair: the same comparison draws the same resamples.
+            let seed = (version as u64) << 32 | champion_version as u64;
+            Ok(registry::policy::paired_comparison(
+                &policy,
+                champion_version,
+                &holdout_id,
+                &labels,
+                &a,
+                &b,
+                seed,
+            ))
+        })
+        .await??;
+        Ok(Some(paired))
     }
 
     async fn fetch(&self, key: &str, sha: &str, dir: &Path) -> anyhow::Result<()> {

@@ -19,6 +19,15 @@ pub enum RegistryError {
         version: i64,
         problem: String,
     },
+    /// Production moved on while a paired comparison was computed: compare again (transient).
+    #[error(
+        "model {name}: the comparison was with v{compared}, Production is now v{now}; compare again"
+    )]
+    ChampionChanged {
+        name: String,
+        compared: i64,
+        now: i64,
+    },
     #[error("model {0} has no earlier Production version to roll back to")]
     NothingToRollBack(String),
     #[error("{}: {source}", path.display())]

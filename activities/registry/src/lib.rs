@@ -18,7 +18,7 @@ pub mod versions;
 use data::{ArtifactStore, Store};
 
 pub use error::{RegistryError, Result};
-pub use policy::{Decision, Policy, Scored};
+pub use policy::{Decision, Paired, Policy, Scored};
 pub use versions::{ModelVersion, RegisterRequest, Stage};
 
 /// Default registered model name.

@@ -111,9 +111,10 @@ impl Registry {
         artifact: Option<(&str, &str)>,
         actor: &str,
     ) -> Result<Run> {
-        if !matches!(status, "finished" | "failed" | "cancelled") {
+        // discarded: a challenger that trained fine but was not the one chosen (never registered).
+        if !matches!(status, "finished" | "failed" | "cancelled" | "discarded") {
             return Err(RegistryError::InvalidArgument(format!(
-                "run status {status:?}: expected finished, failed or cancelled"
+                "run status {status:?}: expected finished, failed, cancelled or discarded"
             )));
         }
         with_pool!(self.store, p => {

@@ -10,7 +10,7 @@ use crate::Registry;
 use crate::artifact::{self, key_for};
 use crate::error::{RegistryError, Result};
 use crate::notify::CHANNEL;
-use crate::policy::{Decision, Policy, Scored, decide};
+use crate::policy::{Decision, Policy, Scored};
 use crate::sql::{notify, promote_locked, set_alias, set_stage};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,6 +401,21 @@ impl Registry {
         policy: &Policy,
         actor: &str,
     ) -> Result<Decision> {
+        self.apply_policy_paired(name, version, policy, actor, None)
+            .await
+    }
+
+    /// [`Registry::apply_policy`] judged by `paired`, the candidate and the champion scored on the same holdout
+    /// rows. When Production is no longer the version `paired` compared with, nothing is decided: the error
+    /// ([`RegistryError::ChampionChanged`]) asks for a new comparison.
+    pub async fn apply_policy_paired(
+        &self,
+        name: &str,
+        version: i64,
+        policy: &Policy,
+        actor: &str,
+        paired: Option<&crate::Paired>,
+    ) -> Result<Decision> {
         let candidate = self.version(name, version).await?;
         let scored = candidate.scored().ok_or_else(|| {
             RegistryError::InvalidArgument(format!(
@@ -429,7 +444,12 @@ impl Registry {
                 let f1 = serde_json::from_str::<serde_json::Value>(&metrics).ok()?.get("f1_weighted")?.as_f64()?;
                 Some(Scored { version: v, f1_weighted: f1, holdout_id })
             });
-            let mut decision = decide(policy, &scored, champion.as_ref());
+            if let (Some(p), Some(c)) = (paired, champion.as_ref())
+                && p.champion_version != c.version
+            {
+                return Err(RegistryError::ChampionChanged { name: name.to_string(), compared: p.champion_version, now: c.version });
+            }
+            let mut decision = crate::policy::decide_paired(policy, &scored, champion.as_ref(), paired);
             if decision.promote && let Some(e) = &artifact_problem {
                 decision.promote = false;
                 decision.reason = format!("{}; but refused: {e}", decision.reason);

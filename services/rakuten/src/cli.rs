@@ -124,7 +124,7 @@ pub struct WorkerArgs {
     /// activities) and `rakuten-training` (training and holdout evaluation); both by default
     #[arg(long, env = "RAKUTEN_TASK_QUEUES", value_delimiter = ',', default_values_t = contracts::TASK_QUEUES.map(String::from))]
     pub task_queues: Vec<String>,
-    /// Activities this worker runs at once on `rakuten-mlops`
+    /// Activities this worker runs at once on `rakuten-mlops` (0: run its workflows only, no activities)
     #[arg(long, env = "RAKUTEN_MAX_CONCURRENT_ACTIVITIES", default_value_t = worker::DEFAULT_MAX_CONCURRENT_ACTIVITIES)]
     pub max_concurrent_activities: usize,
     /// Activities this worker runs at once on `rakuten-training` (a training uses every core)
@@ -158,6 +158,10 @@ pub struct IngestArgs {
     /// Model type of the training (ngram_logreg, tfidf_logreg)
     #[arg(long)]
     pub model_type: Option<String>,
+    /// Retrain with challengers when the Production model's live F1 on the new batch is this far below its
+    /// holdout F1 (default 0.05)
+    #[arg(long)]
+    pub live_f1_margin: Option<f64>,
     /// Print the workflow id and return without waiting for the result
     #[arg(long)]
     pub no_wait: bool,
@@ -181,6 +185,10 @@ pub struct TrainArgs {
     /// registered, if any, without training)
     #[arg(long)]
     pub reuse: bool,
+    /// Train this many challengers in parallel (1-5; the first is the run a single training would make, the
+    /// others other seeds, the third the other model type); the best on validation is judged
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5))]
+    pub challengers: Option<u32>,
     #[arg(long)]
     pub no_wait: bool,
 }
@@ -195,6 +203,9 @@ pub struct DriftRunArgs {
     /// Model type of a retraining
     #[arg(long)]
     pub model_type: Option<String>,
+    /// Challengers of a retraining (default 3)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5))]
+    pub challengers: Option<u32>,
     #[arg(long)]
     pub no_wait: bool,
 }
@@ -316,7 +327,8 @@ pub struct RegisterArgs {
     pub model_dir: PathBuf,
     #[arg(long, default_value = registry::DEFAULT_MODEL_NAME)]
     pub name: String,
-    /// Also apply the promotion policy (first model ≥ 0.75 f1_weighted; later ones beat the champion by 0.005)
+    /// Also apply the promotion policy (first model ≥ 0.75 f1_weighted; later ones must beat the champion on the
+    /// same holdout rows: the 95 % bootstrap interval of the F1 difference above 0)
     #[arg(long)]
     pub promote: bool,
 }

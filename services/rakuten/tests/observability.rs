@@ -269,7 +269,7 @@ scrape_configs:
     let client = worker::connect(&server.address, "default").await.unwrap();
     let quick = TrainingOptions {
         model_type: Some("tfidf_logreg".into()),
-        heartbeat_timeout_secs: None,
+        ..Default::default()
     };
     let week = |batch: &str| IngestInput {
         batch: Some(batch.into()),

@@ -3,8 +3,12 @@
 //!
 //! - the weekly pipeline ends with a dataset version and a registered, promoted model; a second run of the same
 //!   week changes nothing;
-//! - DailyDrift on undrifted inferences starts no retraining, on drifted ones exactly one (a second drifted
-//!   check the same day starts none);
+//! - a week whose live F1 falls under the margin retrains with challengers: trained in parallel, the best on
+//!   validation judged against the champion by a paired comparison, the others discarded;
+//! - DailyDrift checks its own window against the data of the model that served it: on undrifted inferences no
+//!   retraining; on drifted ones a drift batch loaded early and exactly one retraining with challengers; the
+//!   same window again gives the same report, loads nothing and starts nothing;
+//! - with no rows left and only weaker challengers: "not promoted: no significant improvement", no duplicate;
 //! - a worker process killed in the middle of training: the workflow completes after a new worker starts, and
 //!   exactly one model version is registered;
 //! - the Temporal server restarted on the same database: histories and schedules survive.
@@ -66,9 +70,11 @@ impl World {
             "test-worker".into(),
         );
         // The first model of a 40 % load of the sample is below the production threshold of 0.75; these tests
-        // are about the workflows, so the first model is promoted at any score (challengers still need the
-        // champion's score plus the margin).
+        // are about the workflows, so the first model is promoted at any score (challengers are still judged
+        // against the champion by the paired comparison).
         config.lifecycle.policy.min_f1_weighted = 0.0;
+        // Challengers train at once (a real deployment runs more training workers instead).
+        config.max_concurrent_trainings = 3;
         config
     }
 
@@ -153,7 +159,7 @@ async fn weekly_pipeline_then_daily_drift() {
     // The workflows are under test here, not the model: the quicker baseline model type keeps this test short.
     let quick = TrainingOptions {
         model_type: Some("tfidf_logreg".into()),
-        heartbeat_timeout_secs: None,
+        ..Default::default()
     };
     let input = IngestInput {
         batch: Some("week-2026-W48".into()),
@@ -219,12 +225,14 @@ async fn weekly_pipeline_then_daily_drift() {
     // No live score either time: first there was no model, then the model had trained on the batch.
     assert!(first.live.is_none() && second.live.is_none(), "{second:?}");
 
-    // The next week: the Production model is scored on the new batch before anything trains on it.
+    // The next week, with a margin any live score falls under: the Production model is scored on the new batch
+    // before anything trains on it, and the week retrains with challengers (trained in parallel).
     let next = run(
         &client,
         workflows::WeeklyIngest::run,
         IngestInput {
             batch: Some("week-2026-W49".into()),
+            live_f1_margin: Some(-1.0),
             ..input.clone()
         },
         "ingest-w49",
@@ -238,14 +246,46 @@ async fn weekly_pipeline_then_daily_drift() {
     let stored = world.db.store.live_scores(10).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].batch, "week-2026-W49");
-    assert_eq!(world.versions().await.len(), 2);
+    let why = next.retrain_trigger.clone().expect("a live-F1 retraining");
+    assert!(why.contains("below its holdout F1"), "{why}");
+    let week2 = next.training.clone().unwrap();
+    let week2_id = format!("training-{}", week2.dataset_id);
+    challengers_judged(&world, &client, &week2, &week2_id, 3).await;
+    assert_eq!(world.versions().await.len(), 2, "one version per training");
+    let described = client
+        .get_workflow_handle::<workflows::Training>(&week2_id)
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        described
+            .search_attributes()
+            .get(&workflows::search::TRIGGER)
+            .as_deref(),
+        Some("live-f1")
+    );
+    record_history::<workflows::WeeklyIngest>(&client, "ingest-w49", "weekly_ingest_retraining")
+        .await;
+    record_history::<workflows::Training>(&client, &week2_id, "training_challengers").await;
 
     let drifting = DailyDriftInput {
         training: quick,
+        first_window_hours: Some(1),
         ..Default::default()
     };
-    // DailyDrift on inferences drawn from the training rows: a report, no retraining.
-    let now = Utc::now();
+    // The predictions as the service logs them: by the Production version, so the drift check compares them
+    // with the data that version was trained on.
+    let production = registry
+        .production(contracts::MODEL_NAME)
+        .await
+        .unwrap()
+        .unwrap();
+    let served = production.version.to_string();
+    let served = (contracts::MODEL_NAME, served.as_str());
+    let base = Utc::now();
+    let window_end = |t: chrono::DateTime<Utc>| Some(t.timestamp_millis());
+    // DailyDrift on inferences drawn from the training rows (an hour-long window of the past): a report, no
+    // retraining.
     let mut training_rows = world.db.store.training_texts().await.unwrap();
     use rand::seq::SliceRandom;
     training_rows.shuffle(&mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(7));
@@ -256,8 +296,8 @@ async fn weekly_pipeline_then_daily_drift() {
         .map(|(i, (d, s, c))| {
             InferenceRecord::new(
                 format!("calm-{i}"),
-                now - chrono::Duration::minutes(30),
-                ("m", "1"),
+                base - chrono::Duration::minutes(90),
+                served,
                 d,
                 s,
                 None,
@@ -267,20 +307,32 @@ async fn weekly_pipeline_then_daily_drift() {
             )
         })
         .collect();
-    let quiet = drift_after(&world, &client, &calm, &drifting, "drift-1").await;
+    let quiet_input = DailyDriftInput {
+        window_end_ms: window_end(base - chrono::Duration::minutes(60)),
+        ..drifting.clone()
+    };
+    let quiet = drift_after(&world, &client, &calm, &quiet_input, "drift-1").await;
     assert_eq!(quiet.check.current_rows, 500);
     assert!(!quiet.check.retrain, "{quiet:?}");
-    assert!(quiet.retraining_workflow_id.is_none());
+    assert!(quiet.retraining_workflow_id.is_none() && quiet.batch.is_none());
     assert_eq!(world.versions().await.len(), 2);
+    let report = drift_report_json(&world, &quiet.check.report_id).await;
+    let source = report["reference"]["source"].as_str().unwrap().to_string();
+    assert!(
+        source.contains(production.dataset_version.as_deref().unwrap())
+            && source.contains(&format!("v{}", production.version)),
+        "the reference is the served version's dataset: {source}"
+    );
 
-    // Then a flood of one kind of product: drift, and exactly one retraining, named by the day.
-    let flood = |from: usize| -> Vec<InferenceRecord> {
+    // Then a flood of one kind of product in the next hour: drift; a drift batch loaded early and scored; one
+    // retraining, named by the day, with challengers.
+    let flood = |from: usize, at: chrono::DateTime<Utc>| -> Vec<InferenceRecord> {
         (from..from + 700)
             .map(|i| {
                 InferenceRecord::new(
                     format!("flood-{i}"),
-                    Utc::now(),
-                    ("m", "1"),
+                    at,
+                    served,
                     &format!("Piscine tubulaire ronde {i} cm bleu"),
                     &"<p>Filtre à cartouche, bâche, échelle.</p> ".repeat(8),
                     None,
@@ -291,44 +343,109 @@ async fn weekly_pipeline_then_daily_drift() {
             })
             .collect()
     };
-    let stormy = drift_after(&world, &client, &flood(0), &drifting, "drift-2").await;
+    let stormy_input = DailyDriftInput {
+        window_end_ms: window_end(base),
+        ..drifting.clone()
+    };
+    let at = base - chrono::Duration::minutes(30);
+    let stormy = drift_after(&world, &client, &flood(0, at), &stormy_input, "drift-2").await;
     assert!(stormy.check.retrain, "{stormy:?}");
     assert_eq!(
         stormy.check.current_rows, 700,
-        "only the inferences since the last check"
+        "only the inferences of the window"
     );
+    let today = Utc::now().format("%Y-%m-%d").to_string();
     let retraining_id = stormy.retraining_workflow_id.clone().expect("a retraining");
     assert_eq!(
         retraining_id,
-        contracts::drift_retraining_workflow_id(&Utc::now().format("%Y-%m-%d").to_string())
+        contracts::drift_retraining_workflow_id(&today)
     );
+    let batch = stormy.batch.clone().expect("a drift batch");
+    assert_eq!(
+        (batch.batch.as_str(), batch.status.as_str()),
+        (contracts::drift_batch_name(&today).as_str(), "loaded")
+    );
+    assert!(batch.rows > 0);
+    let batches = world.db.store.load_batches().await.unwrap();
+    assert!(
+        batches.iter().any(|b| b.name == batch.batch),
+        "the drift batch is in the audit trail: {batches:?}"
+    );
+    let drift_live = stormy.live.clone().expect("the drift batch scored first");
+    assert_eq!(drift_live.batch, batch.batch);
     let retraining = stormy.retraining.clone().unwrap();
     assert!(
         retraining.created,
         "a retraining is a new run: {retraining:?}"
     );
+    assert_ne!(
+        retraining.dataset_id, week2.dataset_id,
+        "trained on the data with the drift batch"
+    );
+    challengers_judged(&world, &client, &retraining, &retraining_id, 3).await;
     assert_eq!(world.versions().await.len(), 3);
-    // And a new draw: its seed comes from its key, not the weekly run's.
+    // New draws: each challenger's seed comes from its key, none is the weekly run's.
     let registry = world.lifecycle().registry;
+    let seed = |run: &registry::runs::Run| run.params["seed"].as_u64();
     let weekly_run = registry.run(&training.run_id).await.unwrap();
+    let mut seeds = Vec::new();
+    for c in &retraining.challengers {
+        let run = registry.run(&c.run_id).await.unwrap();
+        seeds.push(seed(&run));
+    }
+    let key = format!("drift-{today}");
+    assert_eq!(seeds[0], Some(lifecycle::pipeline::seed_of_run_key(&key)));
+    let mut unique = seeds.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "{seeds:?}");
+    assert!(!seeds.contains(&seed(&weekly_run)));
     let drift_run = registry.run(&retraining.run_id).await.unwrap();
     assert!(
         drift_run.steps.contains_key("temperature"),
         "the calibration is in the registry: {:?}",
         drift_run.steps.keys()
     );
-    let key = format!("drift-{}", Utc::now().format("%Y-%m-%d"));
-    let seed = |run: &registry::runs::Run| run.params["seed"].as_u64();
-    assert_eq!(
-        seed(&drift_run),
-        Some(lifecycle::pipeline::seed_of_run_key(&key))
-    );
-    assert_ne!(seed(&weekly_run), seed(&drift_run));
-    record_history::<workflows::DailyDrift>(&client, "drift-2", "daily_drift").await;
+    record_history::<workflows::DailyDrift>(&client, "drift-2", "daily_drift_retraining").await;
 
-    // Drift again the same day: due, but the day's retraining exists; none starts.
-    let later = drift_after(&world, &client, &flood(10_000), &drifting, "drift-3").await;
+    // The same window again (a retried or repeated run): the same report, byte for byte, recorded once; the
+    // drift batch is not loaded twice; the day's retraining exists, so none starts.
+    let reports = world.db.store.drift_reports(100).await.unwrap().len();
+    let first_record = world
+        .db
+        .store
+        .drift_report(&stormy.check.report_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let later = drift_after(
+        &world,
+        &client,
+        &flood(10_000, at),
+        &stormy_input,
+        "drift-3",
+    )
+    .await;
+    assert_eq!(later.check.report_id, stormy.check.report_id);
+    assert_eq!(later.check.current_rows, 700, "the recorded report");
+    let again_record = world
+        .db
+        .store
+        .drift_report(&stormy.check.report_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again_record.json_sha256, first_record.json_sha256);
+    assert_eq!(
+        world.db.store.drift_reports(100).await.unwrap().len(),
+        reports
+    );
     assert!(later.check.retrain);
+    assert_eq!(later.batch.as_ref().unwrap().status, "already_applied");
+    assert_eq!(
+        world.db.store.load_batches().await.unwrap().len(),
+        batches.len()
+    );
     assert!(later.retraining_workflow_id.is_none());
     assert!(
         later.note.as_deref().unwrap_or("").contains(&retraining_id),
@@ -381,6 +498,195 @@ async fn weekly_pipeline_then_daily_drift() {
 
     worker.stop().unwrap();
     world.db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retraining_without_new_rows_or_a_better_challenger_promotes_nothing() {
+    let world = World::new().await;
+    world.import_sample().await;
+    let worker = WorkerThread::spawn(world.config()).unwrap();
+    let client = world.client().await;
+    // Everything loaded at once, and the default model type's champion.
+    let all = run(
+        &client,
+        workflows::WeeklyIngest::run,
+        IngestInput {
+            batch: Some("all".into()),
+            initial_percent: Some(100.0),
+            ..Default::default()
+        },
+        "ingest-all",
+    )
+    .await;
+    let champion = all.training.expect("a champion");
+    assert!(champion.promoted, "{champion:?}");
+
+    // Drift; the pool has no rows left, and the challengers are of the weaker baseline type.
+    let served = champion.version.to_string();
+    let flood: Vec<_> = (0..300)
+        .map(|i| {
+            InferenceRecord::new(
+                format!("flood-{i}"),
+                Utc::now() - chrono::Duration::minutes(10),
+                (contracts::MODEL_NAME, served.as_str()),
+                &format!("Piscine tubulaire ronde {i} cm bleu"),
+                &"<p>Filtre à cartouche, bâche, échelle.</p> ".repeat(8),
+                None,
+                2583,
+                0.99,
+                1.0,
+            )
+        })
+        .collect();
+    let input = DailyDriftInput {
+        first_window_hours: Some(1),
+        training: TrainingOptions {
+            model_type: Some("tfidf_logreg".into()),
+            challengers: Some(2),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let out = drift_after(&world, &client, &flood, &input, "drift-exhausted").await;
+    assert!(out.check.retrain, "{out:?}");
+    assert_eq!(out.batch.as_ref().unwrap().status, "pool_exhausted");
+    assert!(out.live.is_none(), "no batch, no live score");
+    let retraining = out.retraining.clone().expect("a retraining");
+    assert_eq!(
+        retraining.dataset_id, champion.dataset_id,
+        "no new rows: the same dataset"
+    );
+    assert!(!retraining.promoted);
+    assert!(
+        retraining.decision.starts_with(&format!(
+            "not promoted: no significant improvement over champion v{}",
+            champion.version
+        )),
+        "{}",
+        retraining.decision
+    );
+    assert_eq!(retraining.production_version, Some(champion.version));
+    let id = out.retraining_workflow_id.clone().unwrap();
+    challengers_judged(&world, &client, &retraining, &id, 2).await;
+    // The registry says so too, and holds no two versions of the same artifact.
+    let versions = world.versions().await;
+    assert_eq!(versions.len(), 2);
+    assert_ne!(versions[0].artifact_sha256, versions[1].artifact_sha256);
+    let decided = world
+        .lifecycle()
+        .registry
+        .last_decision(contracts::MODEL_NAME, retraining.version)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(decided.reason, retraining.decision);
+    println!("{}", retraining.decision);
+    worker.stop().unwrap();
+    world.db.cleanup().await;
+}
+
+/// The drift report `id` as stored in the artifact store.
+async fn drift_report_json(world: &World, id: &str) -> serde_json::Value {
+    let record = world
+        .db
+        .store
+        .drift_report(id)
+        .await
+        .unwrap()
+        .expect("a report");
+    let bytes = world
+        .db
+        .artifacts()
+        .get_verified(&record.json_key, &record.json_sha256)
+        .await
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// A training with `n` challengers: trained at once (every one started before the first finished), the best on
+/// validation chosen, the others discarded in the registry, the chosen one judged against the champion by the
+/// paired comparison, its interval in the result and in the decision.
+async fn challengers_judged(
+    world: &World,
+    client: &Client,
+    out: &contracts::lifecycle::TrainingOutput,
+    workflow_id: &str,
+    n: usize,
+) {
+    println!("{workflow_id}: v{} {}", out.version, out.decision);
+    for c in &out.challengers {
+        println!(
+            "  {} {:?} {:?} {:?}",
+            c.run_id, c.validation_f1, c.selected, c.note
+        );
+    }
+    assert_eq!(out.challengers.len(), n, "{out:?}");
+    let chosen: Vec<_> = out.challengers.iter().filter(|c| c.selected).collect();
+    assert_eq!(chosen.len(), 1);
+    assert_eq!(chosen[0].run_id, out.run_id);
+    let best = out
+        .challengers
+        .iter()
+        .map(|c| c.validation_f1.expect("a validation score"))
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(chosen[0].validation_f1, Some(best));
+    let registry = world.lifecycle().registry;
+    for c in out.challengers.iter().filter(|c| !c.selected) {
+        let run = registry.run(&c.run_id).await.unwrap();
+        assert_eq!(run.status, "discarded", "{c:?}");
+        assert!(
+            c.note.as_deref().unwrap_or("").starts_with("not chosen"),
+            "{c:?}"
+        );
+    }
+    let (low, high) = out.interval.expect("a paired comparison with the champion");
+    let delta = out.delta_f1.unwrap();
+    assert!(low <= delta && delta <= high, "{out:?}");
+    assert_eq!(out.promoted, low > 0.0, "{}", out.decision);
+    assert!(out.decision.contains("95 % CI"), "{}", out.decision);
+    let decision = registry
+        .last_decision(contracts::MODEL_NAME, out.version)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        decision.paired.map(|p| (p.ci_low, p.ci_high)),
+        Some((low, high))
+    );
+    // In parallel: every train_model started before the first one completed.
+    let json = support::history_json::<workflows::Training>(client, workflow_id).await;
+    let history: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let events = history["events"].as_array().unwrap();
+    let trainings: Vec<i64> = events
+        .iter()
+        .filter(|e| {
+            e["attributes"]["ActivityTaskScheduledEventAttributes"]["activity_type"]["name"]
+                == contracts::lifecycle::activity::TRAIN_MODEL
+        })
+        .map(|e| e["event_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(trainings.len(), n);
+    // Started events are written with the completion, but carry the time the activity started.
+    let times = |kind: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| {
+                e["attributes"][kind]["scheduled_event_id"]
+                    .as_i64()
+                    .is_some_and(|id| trainings.contains(&id))
+            })
+            .map(|e| e["event_time"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (started, completed) = (
+        times("ActivityTaskStartedEventAttributes"),
+        times("ActivityTaskCompletedEventAttributes"),
+    );
+    assert_eq!(started.len(), n);
+    assert!(
+        started.iter().max() < completed.iter().min(),
+        "started at {started:?}, completed at {completed:?}"
+    );
 }
 
 /// The ids of the workflows `query` lists, once `done` holds for them (visibility is eventually consistent).

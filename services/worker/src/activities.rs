@@ -351,22 +351,28 @@ impl LifecycleActivities {
             // Since the last check; the first check looks back `first_window_hours`. A retry of this very check
             // finds its own report (the same window end) and checks the same window again: the same report id,
             // recorded once.
-            let latest = lc.store.drift_reports(1).await?.into_iter().next();
-            let since = match latest {
-                Some(r) if r.window_end == until => r.window_start,
-                Some(r) if r.window_end < until => r.window_end,
-                _ => until - chrono::Duration::hours(input.first_window_hours as i64),
+            let since = match input.since_ms {
+                // The workflow's own window (DailyDrift since `retraining-2`).
+                Some(ms) => Utc
+                    .timestamp_millis_opt(ms)
+                    .single()
+                    .filter(|s| *s < until)
+                    .ok_or_else(|| BadInput::new(format!("bad window start {ms}")))?,
+                None => {
+                    let latest = lc.store.drift_reports(1).await?.into_iter().next();
+                    match latest {
+                        Some(r) if r.window_end == until => r.window_start,
+                        Some(r) if r.window_end < until => r.window_end,
+                        _ => until - chrono::Duration::hours(input.first_window_hours as i64),
+                    }
+                }
             };
-            let scorer = lifecycle::pipeline::load_production(&lc.registry, &lc.name)
-                .await?
-                .map(|(_, classifier)| Arc::new(classifier));
-            let check = lifecycle::drift_check(
-                &lc.store,
-                &lc.registry.artifacts,
+            let check = lifecycle::monitoring::drift_check_served(
+                &lc.registry,
+                &lc.name,
                 since,
                 until,
                 input.threshold,
-                scorer,
                 &lc.actor,
             )
             .await?;
@@ -386,7 +392,7 @@ impl LifecycleActivities {
                 );
                 if r.dataset_drift && !check.retrain {
                     m.push_str(&format!(
-                        "; too few inferences to retrain on (minimum {})",
+                        "; insufficient data: too few inferences to retrain on (minimum {})",
                         lifecycle::monitoring::MIN_CURRENT_ROWS
                     ));
                 }

@@ -118,12 +118,13 @@ async fn build(config: &WorkerConfig) -> anyhow::Result<(Vec<Worker>, tokio::tas
         } else {
             config.max_concurrent_activities
         };
-        if slots == 0 {
-            anyhow::bail!("task queue {queue}: the concurrent activity limit must be at least 1");
+        // No activity slots on the main queue: a workflow-only worker (activities run on other workers).
+        if slots == 0 && training {
+            anyhow::bail!("task queue {queue}: the concurrent training limit must be at least 1");
         }
         let tuner = TunerHolder::builder()
             .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(100))
-            .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots))
+            .activity_task_slot_supplier(FixedSizeSlotSupplier::new(slots.max(1)))
             .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(100))
             .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(10))
             .build();
@@ -139,12 +140,13 @@ async fn build(config: &WorkerConfig) -> anyhow::Result<(Vec<Worker>, tokio::tas
                 .register_workflow::<workflows::Training>()?
                 .register_workflow::<workflows::DailyDrift>()?;
         }
-        let options = options
-            .register_activities(LifecycleActivities {
+        if slots > 0 {
+            options = options.register_activities(LifecycleActivities {
                 lifecycle: config.lifecycle.clone(),
                 metrics: config.metrics.clone(),
-            })
-            .build();
+            });
+        }
+        let options = options.build();
         workers.push(
             Worker::new(&runtime, client.clone(), options)
                 .with_context(|| format!("creating the Temporal worker of task queue {queue}"))?,

@@ -3,7 +3,6 @@
 use super::{BadInput, open_store};
 use crate::cli::{DriftCommand, Global};
 use crate::output::emit;
-use lifecycle::drift_check;
 
 pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
     match cmd {
@@ -27,16 +26,14 @@ pub async fn run(g: &Global, cmd: DriftCommand) -> anyhow::Result<()> {
             let until = chrono::Utc::now();
             let since = super::window_start(&since, until)?;
             let registry = super::models_cmd::registry(g).await?;
-            let scorer = lifecycle::pipeline::load_production(&registry, contracts::MODEL_NAME)
-                .await?
-                .map(|(_, classifier)| std::sync::Arc::new(classifier));
-            let check = drift_check(
-                &registry.store,
-                &registry.artifacts,
+            // A manual check is a report of its own window (ending now); it moves nothing the daily
+            // workflow reads: DailyDrift's windows come from its own start time.
+            let check = lifecycle::monitoring::drift_check_served(
+                &registry,
+                contracts::MODEL_NAME,
                 since,
                 until,
                 threshold,
-                scorer,
                 &g.actor(),
             )
             .await?;

@@ -192,9 +192,26 @@ pub async fn register(g: &Global, r: &Registry, args: RegisterArgs) -> anyhow::R
     };
     let (version, created) = r.register(&args.name, &args.model_dir, &req).await?;
     let decision = if args.promote {
+        // Judged as the workflows judge: paired with the champion on the same holdout rows.
+        let lc = lifecycle::Lifecycle {
+            store,
+            registry: r.clone(),
+            name: args.name.clone(),
+            work_dir: std::env::temp_dir(),
+            actor: g.actor(),
+            policy: Policy::default(),
+            code_version: None,
+        };
+        let paired = lc.paired_with_champion(version.version).await?;
         Some(
-            r.apply_policy(&args.name, version.version, &Policy::default(), &g.actor())
-                .await?,
+            r.apply_policy_paired(
+                &args.name,
+                version.version,
+                &lc.policy,
+                &g.actor(),
+                paired.as_ref(),
+            )
+            .await?,
         )
     } else {
         None

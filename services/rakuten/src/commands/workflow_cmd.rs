@@ -60,11 +60,9 @@ pub async fn worker(g: &Global, args: WorkerArgs) -> anyhow::Result<()> {
             .into());
         }
     }
-    if args.max_concurrent_activities == 0 || args.max_concurrent_trainings == 0 {
-        return Err(BadInput(
-            "--max-concurrent-activities and --max-concurrent-trainings must be at least 1".into(),
-        )
-        .into());
+    // 0 activities on rakuten-mlops is a workflow-only worker; a training queue without slots would take nothing.
+    if args.max_concurrent_trainings == 0 {
+        return Err(BadInput("--max-concurrent-trainings must be at least 1".into()).into());
     }
     let mut config = worker_config(
         g,
@@ -333,10 +331,11 @@ where
     })
 }
 
-fn training_options(model_type: Option<String>) -> TrainingOptions {
+fn training_options(model_type: Option<String>, challengers: Option<u32>) -> TrainingOptions {
     TrainingOptions {
         model_type,
-        heartbeat_timeout_secs: None,
+        challengers,
+        ..Default::default()
     }
 }
 
@@ -357,7 +356,8 @@ pub async fn ingest(g: &Global, args: IngestArgs) -> anyhow::Result<()> {
         batch: args.batch,
         percent: args.percent,
         initial_percent: args.initial_percent,
-        training: training_options(args.model_type),
+        training: training_options(args.model_type, None),
+        live_f1_margin: args.live_f1_margin,
     };
     let started = start_and_maybe_wait(
         &client,
@@ -391,7 +391,7 @@ pub async fn ingest(g: &Global, args: IngestArgs) -> anyhow::Result<()> {
 }
 
 fn human_training(t: &contracts::lifecycle::TrainingOutput) -> String {
-    format!(
+    let mut line = format!(
         "run {}: v{} holdout f1_weighted {:.4}, {} ({})",
         t.run_id,
         t.version,
@@ -402,7 +402,20 @@ fn human_training(t: &contracts::lifecycle::TrainingOutput) -> String {
             "not promoted"
         },
         t.decision
-    )
+    );
+    for c in &t.challengers {
+        line.push_str(&format!(
+            "\n  {} challenger {} ({}): validation f1_weighted {}{}",
+            if c.selected { "*" } else { " " },
+            c.run_id,
+            c.model_type,
+            c.validation_f1.map_or("-".into(), |f| format!("{f:.4}")),
+            c.note
+                .as_deref()
+                .map_or(String::new(), |n| format!("; {n}"))
+        ));
+    }
+    line
 }
 
 pub async fn train(g: &Global, args: TrainArgs) -> anyhow::Result<()> {
@@ -418,7 +431,7 @@ pub async fn train(g: &Global, args: TrainArgs) -> anyhow::Result<()> {
         dataset_id: args.dataset,
         reason: format!("manual: {}", g.actor()),
         run_key,
-        options: training_options(args.model_type),
+        options: training_options(args.model_type, args.challengers),
     };
     let started = start_and_maybe_wait(
         &client,
@@ -447,7 +460,8 @@ pub async fn drift_run(g: &Global, args: DriftRunArgs) -> anyhow::Result<()> {
     let input = DailyDriftInput {
         threshold: args.threshold,
         first_window_hours: None,
-        training: training_options(args.model_type),
+        window_end_ms: None,
+        training: training_options(args.model_type, args.challengers),
     };
     let started = start_and_maybe_wait(
         &client,

@@ -168,8 +168,8 @@ pub fn training_input(
         reason: "test".into(),
         run_key: run_key.map(str::to_string),
         options: contracts::lifecycle::TrainingOptions {
-            model_type: None,
             heartbeat_timeout_secs: Some(heartbeat_secs),
+            ..Default::default()
         },
     }
 }
