@@ -6,7 +6,7 @@
 Setup (not timed): `rakuten up --once` on the real sample in a temporary folder (SQLite, local artifacts, a
 Temporal dev server of its own) gives a Production model trained on a dataset version; the predictions are then
 written into the inference log as the service writes them: varied real products of the sample (each a product
-of the pool, texts cut at 1,000 characters), labelled with the Production version, spread over the last day.
+of the pool, texts cut at 1,000 characters), labelled with the newest registered version, spread over the last day.
 
     python3 bench/drift_window_bench.py --bin target/debug/rakuten --sample ../shared/data/rakuten_sample.csv
 """
@@ -108,7 +108,8 @@ def main():
         cwd=tmp, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     db = sqlite3.connect(f"{tmp}/rakuten.db")
-    version = db.execute("SELECT version FROM model_versions WHERE stage = 'Production'").fetchone()[0]
+    # The newest version (on the sample the first model is below the 0.75 bar, so not in Production).
+    version = db.execute("SELECT max(version) FROM model_versions").fetchone()[0]
     products = db.execute("SELECT designation, description, prdtypecode FROM source_rows").fetchall()
     now = datetime.datetime.now(datetime.timezone.utc)
     start, end = now - datetime.timedelta(hours=23), now - datetime.timedelta(minutes=5)
