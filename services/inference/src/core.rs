@@ -99,6 +99,8 @@ pub struct Core {
     pub started_at: DateTime<Utc>,
     pub extra_metrics: Option<ExtraMetrics>,
     pub bounds: Bounds,
+    /// Keys the prediction and model endpoints require (`None`: open).
+    pub api_keys: Option<crate::auth::ApiKeys>,
     requests: Arc<tokio::sync::Semaphore>,
     batch_items: Arc<tokio::sync::Semaphore>,
     /// Set when the service starts draining (SIGTERM): not ready, answering what is in flight.
@@ -134,6 +136,7 @@ impl Core {
             started_at: Utc::now(),
             extra_metrics: None,
             bounds: Bounds::default(),
+            api_keys: None,
             requests: Arc::new(tokio::sync::Semaphore::new(Bounds::default().max_in_flight)),
             batch_items: Arc::new(tokio::sync::Semaphore::new(
                 Bounds::default().max_batch_items_in_flight,

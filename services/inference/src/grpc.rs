@@ -116,3 +116,26 @@ impl InferenceService for GrpcService {
         Ok(Response::new(model_info(&m, self.core.slot.stage_of(&m))))
     }
 }
+
+/// The inference service's interceptor: with API keys, metadata `authorization: Bearer <key>` is required
+/// (UNAUTHENTICATED otherwise, counted).
+#[derive(Clone)]
+pub struct KeyCheck(pub Arc<Core>);
+
+impl tonic::service::Interceptor for KeyCheck {
+    fn call(&mut self, request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let Some(keys) = &self.0.api_keys else {
+            return Ok(request);
+        };
+        let header = request
+            .metadata()
+            .get("authorization")
+            .map(|v| v.as_bytes());
+        if keys.accepts(header) {
+            Ok(request)
+        } else {
+            self.0.metrics.api_error("unauthenticated");
+            Err(tonic::Status::unauthenticated(crate::auth::UNAUTHENTICATED))
+        }
+    }
+}

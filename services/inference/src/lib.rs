@@ -16,6 +16,7 @@
 //! [`start`] binds both ports (port 0 picks a free one: read the bound addresses from the [`ServeHandle`]) and
 //! returns at once; the model loads in the background and health says so until it is served.
 
+pub mod auth;
 pub mod core;
 pub mod error;
 pub mod grpc;
@@ -69,6 +70,10 @@ pub struct ServeConfig {
     /// More metrics for `/metrics`, from whatever else runs in this process (`rakuten up` adds the worker's,
     /// which include the last drift check: the service's own drift gauges are then left out).
     pub extra_metrics: Option<core::ExtraMetrics>,
+    /// Keys required on the prediction and model endpoints, REST and gRPC (`None`: open).
+    pub api_keys: Option<auth::ApiKeys>,
+    /// TLS on both ports (`None`: plain).
+    pub tls: Option<auth::TlsFiles>,
 }
 
 impl Default for ServeConfig {
@@ -84,6 +89,8 @@ impl Default for ServeConfig {
             recheck: Duration::from_secs(30),
             log: LogConfig::default(),
             extra_metrics: None,
+            api_keys: None,
+            tls: None,
         }
     }
 }
@@ -122,6 +129,7 @@ pub async fn start(
     let mut core = core::Core::new(config.model_name.clone(), config.limits, &registry, log)
         .with_bounds(config.bounds);
     core.extra_metrics = config.extra_metrics.clone();
+    core.api_keys = config.api_keys.clone();
     let core = Arc::new(core);
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -142,10 +150,20 @@ pub async fn start(
     };
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let reflection = reflection().build_v1()?;
-    let inference = InferenceServiceServer::new(grpc::GrpcService { core: core.clone() })
-        .max_decoding_message_size(config.limits.max_body_bytes);
-
-    let grpc_server = tonic::transport::Server::builder()
+    let inference = tonic::service::interceptor::InterceptedService::new(
+        InferenceServiceServer::new(grpc::GrpcService { core: core.clone() })
+            .max_decoding_message_size(config.limits.max_body_bytes),
+        grpc::KeyCheck(core.clone()),
+    );
+    // TLS files are read (and checked) before anything listens.
+    let rest_tls = config.tls.as_ref().map(|t| t.rustls()).transpose()?;
+    let mut grpc_builder = tonic::transport::Server::builder();
+    if let Some(tls) = &config.tls {
+        grpc_builder = grpc_builder
+            .tls_config(tls.grpc()?)
+            .context("the gRPC server's TLS settings")?;
+    }
+    let grpc_server = grpc_builder
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)
@@ -154,14 +172,25 @@ pub async fn start(
             TcpIncoming::from(grpc).with_nodelay(Some(true)),
             stopped(stop_rx.clone()),
         );
-    let http = http.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let http_server = axum::serve(http, rest::router(core.clone()))
-        .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let router = rest::router(core.clone());
+    let http_server = match rest_tls {
+        Some(tls) => {
+            let listener = auth::TlsListener::new(http, tls)?;
+            let server =
+                axum::serve(listener, router).with_graceful_shutdown(stopped(stop_rx.clone()));
+            tokio::spawn(async move { server.await.context("HTTPS server") })
+        }
+        None => {
+            let http = http.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            let server = axum::serve(http, router).with_graceful_shutdown(stopped(stop_rx.clone()));
+            tokio::spawn(async move { server.await.context("HTTP server") })
+        }
+    };
     let servers = vec![
         tokio::spawn(async move { grpc_server.await.context("gRPC server") }),
-        tokio::spawn(async move { http_server.await.context("HTTP server") }),
+        http_server,
     ];
     let reloader = tokio::spawn(reloader.run(stop_rx));
     tracing::info!(%http_addr, %grpc_addr, model = %config.model_name, "inference service listening");

@@ -25,13 +25,21 @@ use crate::{health, trace};
 /// `GET /models/current`, `GET /metrics`, `GET /openapi.json`.
 pub fn router(core: Arc<Core>) -> Router {
     let limit = core.limits.max_body_bytes;
-    Router::new()
+    // With API keys, the prediction and model endpoints require one; probes, health, metrics and the API
+    // description stay open.
+    let keyed = Router::new()
         .route("/predict", post(predict))
         .route("/predict/batch", post(predict_batch))
+        .route("/models/current", get(current_model))
+        .route_layer(axum::middleware::from_fn_with_state(
+            core.clone(),
+            require_key,
+        ));
+    Router::new()
+        .merge(keyed)
         .route("/health", get(health::health))
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
-        .route("/models/current", get(current_model))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -256,4 +264,33 @@ impl Serialize for Probabilities<'_> {
         }
         m.end()
     }
+}
+
+/// With API keys, the request goes on with an accepted key, else 401 (counted).
+async fn require_key(
+    State(core): State<Arc<Core>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(keys) = &core.api_keys else {
+        return next.run(request).await;
+    };
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes());
+    if keys.accepts(header) {
+        return next.run(request).await;
+    }
+    core.metrics.api_error("unauthenticated");
+    let body = serde_json::json!({
+        "error_type": "unauthenticated",
+        "message": crate::auth::UNAUTHENTICATED,
+    });
+    let mut response = (http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    response
 }

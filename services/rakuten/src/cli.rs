@@ -267,6 +267,21 @@ pub struct ServeArgs {
     /// On SIGTERM: how long requests in flight may take to finish before they are cut
     #[arg(long, env = "RAKUTEN_DRAIN_TIMEOUT", default_value = "30s", value_parser = parse_std_duration)]
     pub drain_timeout: std::time::Duration,
+    /// API keys the prediction and model endpoints require, comma-separated (REST `Authorization: Bearer
+    /// <key>`, gRPC metadata `authorization: Bearer <key>`); none: open. Probes and /metrics stay open
+    #[arg(
+        long,
+        env = "RAKUTEN_API_KEYS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub api_keys: Vec<String>,
+    /// TLS certificate chain (PEM) for both ports; with --tls-key
+    #[arg(long, env = "RAKUTEN_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for both ports; with --tls-cert
+    #[arg(long, env = "RAKUTEN_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// A duration flag: 90s, 30m, 24h, 7d.

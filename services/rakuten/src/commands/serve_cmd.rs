@@ -53,6 +53,11 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
             }),
             ..LogConfig::default()
         },
+        api_keys: inference::auth::ApiKeys::new(&args.api_keys),
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(inference::auth::TlsFiles { cert, key }),
+            _ => None,
+        },
         ..ServeConfig::default()
     };
     let handle = inference::start(config, store, registry).await?;
