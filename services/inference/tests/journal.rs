@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
+use data::LoadRequest;
 use data::inference::InferenceRecord;
 use inference::journal::{Journal, JournalConfig};
 use inference::{JournalSettings, LogConfig, ServeConfig};
@@ -372,6 +373,87 @@ async fn a_full_journal_drops_and_counts_while_sqlite_is_locked() {
         serving::sample_value(&metrics, "rakuten_inference_log_dropped_total") as u64,
         dropped
     );
+    server.shutdown().await;
+    db.cleanup().await;
+}
+
+/// The embedded default through an ingest: serving on SQLite (WAL, a busy timeout, the journal of `rakuten
+/// serve`'s defaults) while a pool of 84,916 generated rows is imported and loaded in batches, each a long
+/// write transaction holding SQLite's write lock; every answer is logged, none dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serving_through_imports_and_loads_on_sqlite_drops_nothing() {
+    let db = sqlite_serving_v1().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServeConfig {
+        log: LogConfig {
+            journal: Some(JournalSettings::new(dir.path().join("journal"))),
+            ..LogConfig::default()
+        },
+        ..ServeConfig::default()
+    };
+    let server = Server::start(&db, config).await;
+    server.wait_status("healthy").await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients = load(&server, 4, stop.clone());
+
+    // The ingest, as `rakuten data import` and `rakuten data load` run it, on the same database file.
+    let generated = data::generate::generate(84_916, data::plan::DEFAULT_SEED);
+    let (x_train, y_train) =
+        data::generate::write_challenge_files(&dir.path().join("pool"), &generated).unwrap();
+    let started = std::time::Instant::now();
+    db.store
+        .import(
+            &data::SourceFiles::Challenge { x_train, y_train },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let import_took = started.elapsed();
+    db.store
+        .load(&LoadRequest::Initial { percent: 40.0 }, "initial", "test")
+        .await
+        .unwrap();
+    for week in 0..5 {
+        db.store
+            .load(
+                &LoadRequest::Increment { percent: 3.0 },
+                &format!("week-{week}"),
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+    let ingest_took = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut answered = 0;
+    for c in clients {
+        answered += c.await.unwrap();
+    }
+    assert!(answered > 100, "traffic ran through the ingest: {answered}");
+    let logged = || async {
+        db.store
+            .count("SELECT COUNT(*) FROM inference_log")
+            .await
+            .unwrap() as u64
+    };
+    let dropped = || async {
+        serving::sample_value(
+            &server.text("/metrics").await,
+            "rakuten_inference_log_dropped_total",
+        ) as u64
+    };
+    wait_until("every answer logged or counted as dropped", || async {
+        logged().await + dropped().await >= answered
+    })
+    .await;
+    let (logged, dropped) = (logged().await, dropped().await);
+    println!(
+        "{answered} answers during an ingest of {:.1} s (import {:.1} s): {logged} logged, {dropped} dropped",
+        ingest_took.as_secs_f64(),
+        import_took.as_secs_f64()
+    );
+    assert_eq!(dropped, 0, "no row dropped");
+    assert_eq!(logged, answered, "every answer logged once");
     server.shutdown().await;
     db.cleanup().await;
 }
