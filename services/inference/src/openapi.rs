@@ -11,10 +11,12 @@ pub const DOCUMENT: &str = r##"{
     "/predict": {
       "post": {
         "summary": "Classify one product",
+        "security": [{}, {"bearer": []}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictRequest"}}}},
         "responses": {
           "200": {"description": "The prediction", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictResponse"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
           "413": {"$ref": "#/components/responses/TooLarge"},
           "422": {"$ref": "#/components/responses/Unprocessable"},
           "503": {"$ref": "#/components/responses/NoModel"}
@@ -24,9 +26,11 @@ pub const DOCUMENT: &str = r##"{
     "/predict/batch": {
       "post": {
         "summary": "Classify many products with one model, answers in request order",
+        "security": [{}, {"bearer": []}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictBatchRequest"}}}},
         "responses": {
           "200": {"description": "One prediction per item", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictBatchResponse"}}}},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "413": {"$ref": "#/components/responses/TooLarge"},
           "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -61,8 +65,10 @@ pub const DOCUMENT: &str = r##"{
     "/models/current": {
       "get": {
         "summary": "The model being served",
+        "security": [{}, {"bearer": []}],
         "responses": {
           "200": {"description": "The model", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfo"}}}},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
           "503": {"$ref": "#/components/responses/NoModel"}
         }
       }
@@ -81,6 +87,9 @@ pub const DOCUMENT: &str = r##"{
     }
   },
   "components": {
+    "securitySchemes": {
+      "bearer": {"type": "http", "scheme": "bearer", "description": "An API key of rakuten serve --api-keys; needed only when keys are on"}
+    },
     "schemas": {
       "PredictRequest": {
         "type": "object",
@@ -162,6 +171,7 @@ pub const DOCUMENT: &str = r##"{
       "BadRequest": {"description": "Body not UTF-8 or not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "TooLarge": {"description": "Body over the byte limit, or a batch over the item limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unprocessable": {"description": "A field missing, empty, of the wrong type or too long", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unauthenticated": {"description": "API keys are on (rakuten serve --api-keys) and the request has no accepted key; one message whatever was wrong", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "NoModel": {"description": "No model loaded yet, or the service is at capacity (error_type overloaded) or the request timed out (error_type timeout); Retry-After says when to retry", "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   }

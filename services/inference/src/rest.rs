@@ -284,8 +284,8 @@ async fn require_key(
     }
     core.metrics.api_error("unauthenticated");
     let body = serde_json::json!({
+        "error": crate::auth::UNAUTHENTICATED,
         "error_type": "unauthenticated",
-        "message": crate::auth::UNAUTHENTICATED,
     });
     let mut response = (http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
     response.headers_mut().insert(

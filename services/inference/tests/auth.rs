@@ -134,7 +134,7 @@ async fn api_keys_guard_both_transports_and_leave_the_probes_open() {
             let body: Value = response.json().await.unwrap();
             assert_eq!(body["error_type"], "unauthenticated");
             assert_eq!(
-                body["message"], UNAUTHENTICATED,
+                body["error"], UNAUTHENTICATED,
                 "nothing says which part was wrong"
             );
         }
