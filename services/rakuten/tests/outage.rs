@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use contracts::lifecycle::{TrainingInput, TrainingOptions};
-use data::{ArtifactStore, LoadRequest, SourceFiles};
+use data::{ArtifactStore, LoadRequest};
 use object_store::aws::AmazonS3Builder;
 use support::{Process, free_port, until};
 use temporalio_client::{
@@ -164,13 +164,7 @@ async fn a_store_outage_during_registration_decides_nothing() {
     })
     .await;
     let server = support::dev_server(db.dir.path()).await;
-    db.store
-        .import(
-            &SourceFiles::Merged(common::sample_csv()),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+    db.import_sample().await;
     db.store
         .load(&LoadRequest::Initial { percent: 40.0 }, "w1", "test")
         .await
