@@ -168,32 +168,53 @@ impl Store {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut sample = InferenceSample::default();
-        let mut keep = |r: InferenceRecord, sample: &mut InferenceSample| {
-            *sample
-                .by_version
-                .entry((r.model_name.clone(), r.model_version.clone()))
-                .or_default() += 1;
+        // First pass: ids and versions only (no texts decoded), a reservoir of ids. Second: the chosen rows.
+        let mut chosen: Vec<String> = Vec::with_capacity(cap.min(1 << 16));
+        let mut keep = |id: String, name: String, version: String, sample: &mut InferenceSample| {
+            let key = (name, version);
+            match sample.by_version.get_mut(&key) {
+                Some(n) => *n += 1,
+                None => {
+                    sample.by_version.insert(key, 1);
+                }
+            }
             sample.total += 1;
-            if sample.rows.len() < cap {
-                sample.rows.push(r);
+            if chosen.len() < cap {
+                chosen.push(id);
             } else {
                 let j = rng.random_range(0..sample.total);
                 if (j as usize) < cap {
-                    sample.rows[j as usize] = r;
+                    chosen[j as usize] = id;
                 }
             }
         };
         with_pool!(self, p => {
-            let mut rows = sqlx::query_as::<_, InferenceRecord>(
-                "SELECT prediction_id, at, model_name, model_version, designation, description, imageid, text_len_chars, \
-                 word_count, has_description, predicted_class, confidence, latency_ms FROM inference_log \
+            let mut rows = sqlx::query_as::<_, (String, String, String)>(
+                "SELECT prediction_id, model_name, model_version FROM inference_log \
                  WHERE at >= $1 AND at < $2 ORDER BY at, prediction_id",
             )
             .bind(since).bind(until).fetch(p);
-            while let Some(r) = rows.try_next().await? {
-                keep(r, &mut sample);
+            while let Some((id, name, version)) = rows.try_next().await? {
+                keep(id, name, version, &mut sample);
             }
         });
+        sample.rows.reserve(chosen.len());
+        for ids in chosen.chunks(500) {
+            let rows: Vec<InferenceRecord> = with_pool!(self, p => {
+                let mut q = QueryBuilder::new(
+                    "SELECT prediction_id, at, model_name, model_version, designation, description, imageid, \
+                     text_len_chars, word_count, has_description, predicted_class, confidence, latency_ms \
+                     FROM inference_log WHERE prediction_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in ids {
+                    list.push_bind(id);
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(p).await?
+            });
+            sample.rows.extend(rows);
+        }
         sample
             .rows
             .sort_by(|a, b| (a.at, &a.prediction_id).cmp(&(b.at, &b.prediction_id)));
