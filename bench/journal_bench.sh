@@ -33,20 +33,7 @@ echo "training the default model on $sample" >&2
 "$rakuten" models register --model-dir "$work/model" --promote >/dev/null 2>&1
 
 # The wrk script: one request per product, cycling.
-python3 - "$sample" "$bodies" "$work/bodies.lua" <<'PY'
-import csv, json, sys
-path, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-rows = list(csv.DictReader(open(path, encoding="utf-8")))
-step = max(1, len(rows) // n)
-picked = rows[::step][:n]
-with open(out, "w", encoding="utf-8") as f:
-    f.write("local bodies = {\n")
-    for r in picked:
-        body = json.dumps({"designation": r["designation"], "description": r.get("description") or ""})
-        f.write("  [==[" + body + "]==],\n")
-    f.write("}\nlocal i = 0\nwrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n")
-    f.write("request = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n")
-PY
+write_bodies_lua "$bodies" "$work/bodies.lua"
 
 "$rakuten" serve --http-port 18100 --grpc-port 18151 >"$work/serve.log" 2>&1 &
 pids+=($!)

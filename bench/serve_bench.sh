@@ -7,6 +7,8 @@
 #
 #   bash bench/serve_bench.sh            # REQUESTS=20000 CONCURRENCY=16 BATCH=256 ROUNDS=3 to change the load
 #   TOOL=wrk bash bench/serve_bench.sh   # wrk instead of hey, SECONDS_PER_RUN=15 per run
+#   BODIES=2000 bash bench/serve_bench.sh  # real traffic: wrk cycling 2,000 varied products of the sample
+#                                          # (designation + description) instead of the one short body
 #
 # Needs hey (apt-get install hey; or wrk with TOOL=wrk) and Python with fastapi uvicorn scikit-learn prometheus_client pandas
 # (installed with pip when missing). Data: $RAKUTEN_SHARED_DIR/data/rakuten_sample.csv, else ../shared beside
@@ -76,10 +78,15 @@ run_hey() { # NAME URL BODY N C
 }
 
 # wrk (TOOL=wrk): the same connections for DURATION seconds from a Lua-scripted POST; its own latency percentiles.
+# BODY "@file.lua": that script (the varied products) instead of one body.
 run_wrk() { # NAME URL BODY SECONDS C
     local script="$work/post.lua" out
-    # A Lua long string carries the UTF-8 body as it is (Lua has no \u escapes).
-    printf "wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\nwrk.body = [==[%s]==]\n" "$3" >"$script"
+    if [[ "$3" == @* ]]; then
+        script="${3#@}"
+    else
+        # A Lua long string carries the UTF-8 body as it is (Lua has no \u escapes).
+        printf "wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\nwrk.body = [==[%s]==]\n" "$3" >"$script"
+    fi
     out="$(wrk -t 2 -c "$5" -d "${4}s" --latency -s "$script" "$2")"
     python3 - "$1" "$out" <<'PY'
 import re, sys
@@ -99,6 +106,12 @@ PY
 }
 
 tool="${TOOL:-hey}"
+single="$body" # what the single-prediction runs send
+if [ -n "${BODIES:-}" ]; then
+    tool=wrk # hey sends one body
+    write_bodies_lua "$BODIES" "$work/bodies.lua"
+    single="@$work/bodies.lua"
+fi
 case "$tool" in
     hey) ;;
     wrk) command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; } ;;
@@ -110,18 +123,24 @@ load() { # NAME URL BODY N C: N requests with hey, or SECONDS_PER_RUN seconds wi
 }
 
 echo "warming up" >&2
-hey -n 2000 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18000/predict >/dev/null
-hey -n 500 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18001/predict >/dev/null
+if [ -n "${BODIES:-}" ]; then
+    wrk -t 2 -c "$concurrency" -d 5s -s "$work/bodies.lua" http://127.0.0.1:18000/predict >/dev/null
+    wrk -t 2 -c "$concurrency" -d 5s -s "$work/bodies.lua" http://127.0.0.1:18001/predict >/dev/null
+else
+    hey -n 2000 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18000/predict >/dev/null
+    hey -n 500 -c "$concurrency" -m POST -T application/json -d "$body" http://127.0.0.1:18001/predict >/dev/null
+fi
 
 if [ "$tool" = wrk ]; then what="$seconds s per run"; else what="$requests requests"; fi
 rounds="${ROUNDS:-3}"
+echo "bodies: ${BODIES:-one} $([ -n "${BODIES:-}" ] && echo 'varied products' || echo 'repeated body')"
 echo "tool: $tool, nproc: $(nproc), load before: $(cut -d' ' -f1-3 /proc/loadavg), $what at $concurrency connections, $rounds rounds"
 py_requests=$(( requests / 10 > 3000 ? requests / 10 : 3000 )) # enough for a p99 of 30 samples
 results="$work/results"
 for round in $(seq 1 "$rounds"); do # the services take turns, so a slow minute of the machine hits both
     {
-        echo "$round $(load rust http://127.0.0.1:18000/predict "$body" "$requests" "$concurrency")"
-        echo "$round $(load python http://127.0.0.1:18001/predict "$body" "$py_requests" "$concurrency")"
+        echo "$round $(load rust http://127.0.0.1:18000/predict "$single" "$requests" "$concurrency")"
+        echo "$round $(load python http://127.0.0.1:18001/predict "$single" "$py_requests" "$concurrency")"
         echo "$round $(load rust-batch http://127.0.0.1:18000/predict/batch "$batch_body" 400 4)"
         echo "$round $(load python-batch http://127.0.0.1:18001/predict/batch "$batch_body" 100 4)"
     } >>"$results"

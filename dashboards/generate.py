@@ -262,6 +262,18 @@ SERVICE = dashboard(
                                "abandoned past --request-timeout (503 with Retry-After, RESOURCE_EXHAUSTED)."),
         stat("Inference log rows", "max(rakuten_inference_log_rows)", 0, 24, w=6),
         stat("Journal bytes waiting", "sum(rakuten_inference_log_journal_bytes)", 6, 24, w=6, unit="bytes"),
+        timeseries("Shadow model agreement with Production",
+                   [('sum by (version) (rate(rakuten_shadow_predictions_total{outcome="agree"}[$__rate_interval])) '
+                     '/ sum by (version) (rate(rakuten_shadow_predictions_total[$__rate_interval]))', "shadow v{{version}}")],
+                   0, 32, unit="percentunit",
+                   description="Share of the products scored by the shadow version (rakuten models shadow) whose class "
+                               "equals Production's; answers always come from Production."),
+        timeseries("Shadow disagreements by Production class, and drops",
+                   [("sum by (prdtypecode) (increase(rakuten_shadow_disagreements_total[$__range]))", "{{prdtypecode}}"),
+                    ("sum(increase(rakuten_shadow_dropped_total[$__range])) or vector(0)", "dropped (queue full)")],
+                   12, 32, bars=True,
+                   description="Where the shadow version disagrees, by the class Production gave; products the "
+                               "shadow's full queue dropped (never delaying an answer)."),
     ],
     ["service"],
 )

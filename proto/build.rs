@@ -1,4 +1,5 @@
-//! Compiles `rakuten/inference/v1/inference.proto` with protox (pure Rust, no system protoc) and generates the
+//! Compiles `rakuten/inference/v1/inference.proto` and the Open Inference Protocol's
+//! `inference/grpc_predict_v2.proto` with protox (pure Rust, no system protoc) and generates the
 //! tonic client and server plus the file descriptor set that server reflection serves.
 
 use std::path::PathBuf;
@@ -6,9 +7,14 @@ use std::path::PathBuf;
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let proto = "rakuten/inference/v1/inference.proto";
-    println!("cargo:rerun-if-changed={proto}");
-    let fds = protox::compile([proto], ["."])?;
+    let protos = [
+        "rakuten/inference/v1/inference.proto",
+        "inference/grpc_predict_v2.proto",
+    ];
+    for proto in protos {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    let fds = protox::compile(protos, ["."])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     // Written here: tonic-prost-build writes the descriptor set only when it runs protoc itself.
     std::fs::write(out.join("inference_descriptor.bin"), fds.encode_to_vec())?;

@@ -1,5 +1,5 @@
-//! `rakuten.inference.v1`: messages, the tonic server trait and client, and the encoded file descriptor set
-//! for gRPC server reflection. The generated code uses [`Codec`]: prost's, except that a request that does not
+//! `rakuten.inference.v1` and the Open Inference Protocol's `inference` (KServe v2): messages, the tonic server
+//! traits and clients, and the encoded file descriptor set for gRPC server reflection. The generated code uses [`Codec`]: prost's, except that a request that does not
 //! decode is the client's mistake (INVALID_ARGUMENT), not the server's (INTERNAL).
 
 #![allow(clippy::all, rust_2018_idioms)]
@@ -13,11 +13,18 @@ pub mod inference {
     pub mod v1 {
         tonic::include_proto!("rakuten.inference.v1");
 
-        /// The encoded `FileDescriptorSet` of this package (for `tonic-reflection`).
-        pub const FILE_DESCRIPTOR_SET: &[u8] =
-            tonic::include_file_descriptor_set!("inference_descriptor");
+        /// The encoded `FileDescriptorSet` of both packages (for `tonic-reflection`).
+        pub const FILE_DESCRIPTOR_SET: &[u8] = crate::FILE_DESCRIPTOR_SET;
     }
 }
+
+/// The Open Inference Protocol (KServe v2), package `inference`: `GRPCInferenceService`.
+pub mod kserve {
+    tonic::include_proto!("inference");
+}
+
+/// The encoded `FileDescriptorSet` of `rakuten.inference.v1` and `inference` (for `tonic-reflection`).
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("inference_descriptor");
 
 pub use inference::v1;
 

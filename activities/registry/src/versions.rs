@@ -344,6 +344,45 @@ impl Registry {
         Ok(())
     }
 
+    /// Removes `alias` from the model (whatever version it names); false when it named none.
+    pub async fn remove_alias(&self, name: &str, alias: &str, actor: &str) -> Result<bool> {
+        check_name(alias)?;
+        if alias == "champion" {
+            return Err(RegistryError::InvalidArgument(
+                "the champion alias follows the Production version: it cannot be removed".into(),
+            ));
+        }
+        let now = Utc::now();
+        let removed = with_pool!(self.store, p => {
+            let mut tx = p.begin().await?;
+            let removed: Option<i64> = sqlx::query_scalar(
+                "DELETE FROM model_aliases WHERE name = $1 AND alias = $2 RETURNING version",
+            ).bind(name).bind(alias).fetch_optional(&mut *tx).await?;
+            if let Some(version) = removed {
+                let generation: i64 = sqlx::query_scalar(
+                    "UPDATE registered_models SET generation = generation + 1, updated_at = $1 WHERE name = $2 RETURNING generation",
+                ).bind(now).bind(name).fetch_one(&mut *tx).await?;
+                audit!(tx, actor, "remove_alias", "model_alias", format!("{name}@{alias}"), serde_json::json!({ "version": version }))?;
+                notify!(self.store, tx, name, generation);
+            }
+            tx.commit().await?;
+            removed.is_some()
+        });
+        Ok(removed)
+    }
+
+    /// The version `alias` names, if any.
+    pub async fn aliased(&self, name: &str, alias: &str) -> Result<Option<ModelVersion>> {
+        let version: Option<i64> = with_pool!(self.store, p => {
+            sqlx::query_scalar("SELECT version FROM model_aliases WHERE name = $1 AND alias = $2")
+                .bind(name).bind(alias).fetch_optional(p).await?
+        });
+        match version {
+            Some(v) => Ok(Some(self.version(name, v).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Back to the version that was Production before the current one (skipping versions rolled back from).
     pub async fn rollback(&self, name: &str, actor: &str, reason: &str) -> Result<ModelVersion> {
         let history: Vec<(i64, i64, Option<DateTime<Utc>>, bool)> = with_pool!(self.store, p => {

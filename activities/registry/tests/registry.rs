@@ -115,6 +115,24 @@ on_both_backends!(the_life_of_versions, async |db: &common::TestDb| {
         r.version(NAME, 3).await.unwrap().aliases,
         vec!["challenger".to_string()]
     );
+    assert_eq!(
+        r.aliased(NAME, "challenger")
+            .await
+            .unwrap()
+            .map(|v| v.version),
+        Some(3)
+    );
+    let generation = r.generation(NAME).await.unwrap();
+    assert!(r.remove_alias(NAME, "challenger", "test").await.unwrap());
+    assert!(
+        r.generation(NAME).await.unwrap() > generation,
+        "watchers hear of it"
+    );
+    assert!(r.aliased(NAME, "challenger").await.unwrap().is_none());
+    assert!(r.version(NAME, 3).await.unwrap().aliases.is_empty());
+    assert!(!r.remove_alias(NAME, "challenger", "test").await.unwrap());
+    assert!(r.remove_alias(NAME, "champion", "test").await.is_err());
+    r.set_alias(NAME, "challenger", 3, "test").await.unwrap();
 
     let transitions = r.transitions(NAME).await.unwrap();
     assert!(

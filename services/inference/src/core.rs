@@ -105,6 +105,10 @@ pub struct Core {
     batch_items: Arc<tokio::sync::Semaphore>,
     /// Set when the service starts draining (SIGTERM): not ready, answering what is in flight.
     draining: std::sync::atomic::AtomicBool,
+    /// The shadow model (registry alias `shadow`), scoring a fraction of what Production answers.
+    pub shadow: Arc<crate::shadow::Shadow>,
+    /// The shadow's queue, taken once by the task that scores it.
+    shadow_jobs: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<crate::shadow::Job>>>,
 }
 
 /// A source of more Prometheus text for `/metrics` (see `ServeConfig::extra_metrics`).
@@ -124,7 +128,10 @@ impl Core {
     pub fn new(model_name: String, limits: Limits, registry: &Registry, log: InferenceLog) -> Core {
         let slot = Arc::new(ModelSlot::default());
         let metrics = ServeMetrics::new(slot.clone(), log.stats().clone());
+        let (shadow, shadow_jobs) = crate::shadow::Shadow::new(Default::default());
         Core {
+            shadow: Arc::new(shadow),
+            shadow_jobs: std::sync::Mutex::new(Some(shadow_jobs)),
             model_name,
             limits,
             slot,
@@ -153,6 +160,19 @@ impl Core {
         ));
         self.bounds = bounds;
         self
+    }
+
+    /// With the shadow scoring as `config` says.
+    pub fn with_shadow(mut self, config: crate::shadow::ShadowConfig) -> Core {
+        let (shadow, jobs) = crate::shadow::Shadow::new(config);
+        self.shadow = Arc::new(shadow);
+        self.shadow_jobs = std::sync::Mutex::new(Some(jobs));
+        self
+    }
+
+    /// The shadow's queue, for the task that scores it (once).
+    pub fn take_shadow_jobs(&self) -> Option<tokio::sync::mpsc::Receiver<crate::shadow::Job>> {
+        self.shadow_jobs.lock().ok()?.take()
     }
 
     /// Ready to take traffic: a model is loaded and the service is not draining.
@@ -338,12 +358,13 @@ impl Core {
                 limit: "batch items in flight",
                 retry_after_secs: 1,
             })?;
+        let counted = self.metrics.batch_items(items.len());
         let m = model.clone();
         let span = tracing::info_span!("predict", model.version = %model.version_label, items = items.len());
         let (predictions, items) = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             // Held until the batch is predicted, even if the caller stopped waiting.
-            let _permits = (permit, item_permits);
+            let _permits = (permit, item_permits, counted);
             // Items may ask for different k: predict the widest, cut each to its own.
             let k_of = |i: &PredictInput| i.top_k.or(top_k).map_or(DEFAULT_TOP_K, |k| k as usize);
             let widest = items.iter().map(k_of).max().unwrap_or(DEFAULT_TOP_K);
@@ -445,6 +466,12 @@ impl Core {
             kind,
         );
         self.log.push(record);
+        self.shadow.offer(
+            &self.metrics,
+            &input.designation,
+            &input.description,
+            out.prediction.predicted_class,
+        );
     }
 
     /// Whether the database answers within a second.

@@ -27,6 +27,10 @@ pub enum ServeError {
     BatchTooLarge { limit: usize },
     #[error("{field} must be between 1 and {max}")]
     TopK { field: String, max: usize },
+    #[error("{field}: {reason}")]
+    InvalidTensor { field: String, reason: String },
+    #[error("{0}")]
+    UnknownModel(String),
     #[error("no model is loaded: no version of {model} is in Production yet, or it failed to load")]
     NoModel { model: String },
     #[error("the service is at capacity ({limit}); retry after {retry_after_secs} s")]
@@ -58,7 +62,8 @@ impl ServeError {
     pub fn http_status(&self) -> StatusCode {
         use ServeError::*;
         match self {
-            InvalidJson(_) | InvalidUtf8 => StatusCode::BAD_REQUEST,
+            InvalidJson(_) | InvalidUtf8 | InvalidTensor { .. } => StatusCode::BAD_REQUEST,
+            UnknownModel(_) => StatusCode::NOT_FOUND,
             BodyTooLarge { .. } | BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Missing { .. } | WrongType { .. } | Empty { .. } | TextTooLong { .. } | TopK { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -74,6 +79,7 @@ impl ServeError {
             ServeError::Overloaded { .. } => tonic::Code::ResourceExhausted,
             ServeError::Timeout { .. } => tonic::Code::DeadlineExceeded,
             ServeError::Internal(_) => tonic::Code::Internal,
+            ServeError::UnknownModel(_) => tonic::Code::NotFound,
             _ => tonic::Code::InvalidArgument,
         }
     }
@@ -91,6 +97,8 @@ impl ServeError {
             TextTooLong { .. } => "text_too_long",
             BatchTooLarge { .. } => "batch_too_large",
             TopK { .. } => "invalid_top_k",
+            InvalidTensor { .. } => "invalid_tensor",
+            UnknownModel(_) => "unknown_model",
             NoModel { .. } => "no_model",
             Overloaded { .. } => "overloaded",
             Timeout { .. } => "timeout",
@@ -105,10 +113,13 @@ impl ServeError {
             | WrongType { field, .. }
             | Empty { field }
             | TextTooLong { field, .. }
-            | TopK { field, .. } => Some(field),
+            | TopK { field, .. }
+            | InvalidTensor { field, .. } => Some(field),
             BatchTooLarge { .. } => Some("items"),
             InvalidJson(_) | InvalidUtf8 | BodyTooLarge { .. } => Some("body"),
-            NoModel { .. } | Overloaded { .. } | Timeout { .. } | Internal(_) => None,
+            NoModel { .. } | Overloaded { .. } | Timeout { .. } | Internal(_) | UnknownModel(_) => {
+                None
+            }
         }
     }
 
@@ -129,6 +140,18 @@ impl ServeError {
             field: self.field().map(str::to_string),
             error_type: self.error_type(),
         }
+    }
+
+    /// The REST answer: the status, the JSON body and, for refusals that pass, `Retry-After`.
+    pub fn response(&self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let mut response = (self.http_status(), axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+        response
     }
 
     pub fn to_status(&self) -> tonic::Status {
@@ -165,11 +188,18 @@ mod tests {
                 field: "top_k".into(),
                 max: 27,
             },
+            ServeError::InvalidTensor {
+                field: "inputs[0].shape".into(),
+                reason: "x".into(),
+            },
         ];
         for e in client {
             assert!(e.http_status().is_client_error(), "{e:?}");
             assert_eq!(e.grpc_code(), tonic::Code::InvalidArgument, "{e:?}");
             assert!(e.field().is_some(), "{e:?} names a field");
         }
+        let unknown = ServeError::UnknownModel("no model x".into());
+        assert_eq!(unknown.http_status(), StatusCode::NOT_FOUND);
+        assert_eq!(unknown.grpc_code(), tonic::Code::NotFound);
     }
 }

@@ -1,9 +1,12 @@
-//! The inference service as a library: gRPC (`rakuten.inference.v1`, health, reflection) and the REST gateway
+//! The inference service as a library: gRPC (`rakuten.inference.v1`, `inference` v2, health, reflection) and the REST gateway
 //! in one process, over one core. `rakuten serve` and `rakuten up` host it; tests start it on port 0.
 //!
 //! - [`core`]: the model slot, validation, prediction, metrics and logging shared by both transports.
 //! - [`error`]: the one error table (HTTP status, gRPC code, metric label, field).
 //! - [`grpc`] and [`rest`]: thin adapters; [`health`]: `/health` and `/metrics`; [`openapi`]: `/openapi.json`.
+//! - [`v2`]: the Open Inference Protocol (KServe v2) over the same core, REST `/v2/…` and gRPC
+//!   `inference.GRPCInferenceService`, for standard clients.
+//! - [`shadow`]: the shadow model (alias `shadow`) scoring a fraction of the traffic off the request path.
 //! - [`slot`]: the model being served; [`reload`]: the Production model at start and hot swaps on promotion.
 //! - [`log`]: the inference log, batched off the request path; [`journal`]: its local journal on disk, for
 //!   when the database is down or behind.
@@ -27,8 +30,10 @@ pub mod metrics;
 pub mod openapi;
 pub mod reload;
 pub mod rest;
+pub mod shadow;
 pub mod slot;
 pub mod trace;
+pub mod v2;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -74,6 +79,8 @@ pub struct ServeConfig {
     pub api_keys: Option<auth::ApiKeys>,
     /// TLS on both ports (`None`: plain).
     pub tls: Option<auth::TlsFiles>,
+    /// How much the shadow model (registry alias `shadow`) scores.
+    pub shadow: shadow::ShadowConfig,
 }
 
 impl Default for ServeConfig {
@@ -91,6 +98,7 @@ impl Default for ServeConfig {
             extra_metrics: None,
             api_keys: None,
             tls: None,
+            shadow: shadow::ShadowConfig::default(),
         }
     }
 }
@@ -106,6 +114,7 @@ pub struct ServeHandle {
     stop_log: watch::Sender<bool>,
     servers: Vec<JoinHandle<anyhow::Result<()>>>,
     reloader: JoinHandle<()>,
+    shadow: JoinHandle<()>,
     log_writer: JoinHandle<()>,
 }
 
@@ -127,7 +136,8 @@ pub async fn start(
     let (stop_log, stop_log_rx) = watch::channel(false);
     let (log, log_writer) = log::start(store, config.log.clone(), stop_log_rx).await?;
     let mut core = core::Core::new(config.model_name.clone(), config.limits, &registry, log)
-        .with_bounds(config.bounds);
+        .with_bounds(config.bounds)
+        .with_shadow(config.shadow);
     core.extra_metrics = config.extra_metrics.clone();
     core.api_keys = config.api_keys.clone();
     let core = Arc::new(core);
@@ -155,6 +165,13 @@ pub async fn start(
             .max_decoding_message_size(config.limits.max_body_bytes),
         grpc::KeyCheck(core.clone()),
     );
+    let open_inference = tonic::service::interceptor::InterceptedService::new(
+        rakuten_proto::kserve::grpc_inference_service_server::GrpcInferenceServiceServer::new(
+            v2::grpc::V2Service { core: core.clone() },
+        )
+        .max_decoding_message_size(config.limits.max_body_bytes),
+        grpc::KeyCheck(core.clone()),
+    );
     // TLS files are read (and checked) before anything listens.
     let rest_tls = config.tls.as_ref().map(|t| t.rustls()).transpose()?;
     let mut grpc_builder = tonic::transport::Server::builder();
@@ -168,6 +185,7 @@ pub async fn start(
         .add_service(reflection)
         .add_service(reflection_v1alpha)
         .add_service(inference)
+        .add_service(open_inference)
         .serve_with_incoming_shutdown(
             TcpIncoming::from(grpc).with_nodelay(Some(true)),
             stopped(stop_rx.clone()),
@@ -192,7 +210,16 @@ pub async fn start(
         tokio::spawn(async move { grpc_server.await.context("gRPC server") }),
         http_server,
     ];
-    let reloader = tokio::spawn(reloader.run(stop_rx));
+    let reloader = tokio::spawn(reloader.run(stop_rx.clone()));
+    let metrics_core = core.clone();
+    let shadow = tokio::spawn(shadow::run(
+        core.shadow.clone(),
+        move |version, per_item, pairs| {
+            metrics_core.metrics.shadow_scored(version, per_item, pairs)
+        },
+        core.take_shadow_jobs().expect("a new core's shadow queue"),
+        stop_rx,
+    ));
     tracing::info!(%http_addr, %grpc_addr, model = %config.model_name, "inference service listening");
     Ok(ServeHandle {
         http_addr,
@@ -203,6 +230,7 @@ pub async fn start(
         stop_log,
         servers,
         reloader,
+        shadow,
         log_writer,
     })
 }
@@ -270,6 +298,7 @@ impl ServeHandle {
             );
         }
         let _ = self.reloader.await;
+        let _ = self.shadow.await;
         let _ = self.stop_log.send(true);
         self.log_writer.await?;
         tracing::info!("inference service stopped");

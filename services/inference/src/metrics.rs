@@ -39,6 +39,11 @@ pub struct ServeMetrics {
     errors: Counter<u64>,
     requests: Counter<u64>,
     in_flight: UpDownCounter<i64>,
+    batch_items: UpDownCounter<i64>,
+    shadow_predictions: Counter<u64>,
+    shadow_disagreements: Counter<u64>,
+    shadow_latency: Histogram<f64>,
+    shadow_dropped: Counter<u64>,
     // Observable instruments live as long as their handles.
     _gauges: [ObservableGauge<f64>; 2],
     _log_gauges: [ObservableGauge<u64>; 2],
@@ -83,6 +88,33 @@ impl ServeMetrics {
         let in_flight = meter
             .i64_up_down_counter("rakuten_requests_in_flight")
             .with_description("Prediction requests being served (saturation).")
+            .build();
+        let batch_items = meter
+            .i64_up_down_counter("rakuten_batch_items_in_flight")
+            .with_description(
+                "Batch items admitted and being classified (against --max-batch-items-in-flight).",
+            )
+            .build();
+        let shadow_predictions = meter
+            .u64_counter("rakuten_shadow_predictions_total")
+            .with_description("Products the shadow model scored beside Production, by shadow version and outcome (agree, disagree with Production's class).")
+            .build();
+        let shadow_disagreements = meter
+            .u64_counter("rakuten_shadow_disagreements_total")
+            .with_description("Products where the shadow model's class differs from Production's, by Production's prdtypecode.")
+            .build();
+        let shadow_latency = meter
+            .f64_histogram("rakuten_shadow_latency_seconds")
+            .with_description(
+                "The shadow model's time per product (batched, off the request path).",
+            )
+            .with_boundaries(LATENCY_BUCKETS_SECONDS.to_vec())
+            .build();
+        let shadow_dropped = meter
+            .u64_counter("rakuten_shadow_dropped_total")
+            .with_description(
+                "Products sampled for the shadow model but dropped because its queue was full.",
+            )
             .build();
         let s = slot.clone();
         let info = meter
@@ -178,6 +210,11 @@ impl ServeMetrics {
             errors,
             requests,
             in_flight,
+            batch_items,
+            shadow_predictions,
+            shadow_disagreements,
+            shadow_latency,
+            shadow_dropped,
             _gauges: [info, loaded_at],
             _log_gauges: [journal_bytes, journal_segments],
             _counters: [load_failures, dropped, written, journaled, replayed],
@@ -202,6 +239,42 @@ impl ServeMetrics {
     pub fn enter(&self) -> InFlight<'_> {
         self.in_flight.add(1, &[]);
         InFlight(self)
+    }
+
+    /// Counts `n` batch items in flight until the guard drops; the guard can move to the thread that
+    /// classifies them.
+    pub fn batch_items(&self, n: usize) -> BatchItems {
+        let n = n as i64;
+        self.batch_items.add(n, &[]);
+        BatchItems {
+            counter: self.batch_items.clone(),
+            n,
+        }
+    }
+
+    /// A batch the shadow scored: `(production class, shadow class)` per product.
+    pub fn shadow_scored(&self, version: &str, per_item: Duration, pairs: &[(i64, i64)]) {
+        let agreed = pairs.iter().filter(|(p, s)| p == s).count() as u64;
+        for (outcome, n) in [("agree", agreed), ("disagree", pairs.len() as u64 - agreed)] {
+            self.shadow_predictions.add(
+                n,
+                &[
+                    KeyValue::new("version", version.to_string()),
+                    KeyValue::new("outcome", outcome),
+                ],
+            );
+        }
+        for (production, _) in pairs.iter().filter(|(p, s)| p != s) {
+            self.shadow_disagreements
+                .add(1, &[KeyValue::new("prdtypecode", production.to_string())]);
+        }
+        for _ in pairs {
+            self.shadow_latency.record(per_item.as_secs_f64(), &[]);
+        }
+    }
+
+    pub fn shadow_dropped(&self) {
+        self.shadow_dropped.add(1, &[]);
     }
 
     pub fn request(&self, api: &'static str, outcome: &'static str) {
@@ -230,6 +303,18 @@ impl ServeMetrics {
 
 /// A request in flight: counted from [`ServeMetrics::enter`] until dropped.
 pub struct InFlight<'a>(&'a ServeMetrics);
+
+/// Batch items in flight: counted from [`ServeMetrics::batch_items`] until dropped.
+pub struct BatchItems {
+    counter: UpDownCounter<i64>,
+    n: i64,
+}
+
+impl Drop for BatchItems {
+    fn drop(&mut self) {
+        self.counter.add(-self.n, &[]);
+    }
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {

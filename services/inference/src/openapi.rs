@@ -79,6 +79,69 @@ pub const DOCUMENT: &str = r##"{
         "responses": {"200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}
       }
     },
+    "/v2": {
+      "get": {
+        "summary": "Open Inference Protocol (KServe v2): server metadata",
+        "responses": {"200": {"description": "name, version, extensions", "content": {"application/json": {"schema": {"type": "object"}}}}}
+      }
+    },
+    "/v2/health/live": {
+      "get": {
+        "summary": "Open Inference Protocol: liveness",
+        "responses": {"200": {"description": "Live", "content": {"application/json": {"schema": {"type": "object"}}}}}
+      }
+    },
+    "/v2/health/ready": {
+      "get": {
+        "summary": "Open Inference Protocol: readiness (as /readyz)",
+        "responses": {
+          "200": {"description": "Ready", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "503": {"description": "Not ready", "content": {"application/json": {"schema": {"type": "object"}}}}
+        }
+      }
+    },
+    "/v2/models/{name}": {
+      "get": {
+        "summary": "Open Inference Protocol: the model's versions and tensors",
+        "security": [{}, {"bearer": []}],
+        "parameters": [{"$ref": "#/components/parameters/ModelName"}],
+        "responses": {
+          "200": {"description": "The model's metadata", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V2ModelMetadata"}}}},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
+          "404": {"$ref": "#/components/responses/UnknownModel"}
+        }
+      }
+    },
+    "/v2/models/{name}/ready": {
+      "get": {
+        "summary": "Open Inference Protocol: the model is loaded and the service ready",
+        "security": [{}, {"bearer": []}],
+        "parameters": [{"$ref": "#/components/parameters/ModelName"}],
+        "responses": {
+          "200": {"description": "Ready", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
+          "404": {"$ref": "#/components/responses/UnknownModel"},
+          "503": {"description": "Not ready", "content": {"application/json": {"schema": {"type": "object"}}}}
+        }
+      }
+    },
+    "/v2/models/{name}/infer": {
+      "post": {
+        "summary": "Open Inference Protocol: classify N products (BYTES inputs designation, description); also with the binary tensor data extension (Inference-Header-Content-Length), and under /v2/models/{name}/versions/{version}/…",
+        "security": [{}, {"bearer": []}],
+        "parameters": [{"$ref": "#/components/parameters/ModelName"}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V2InferRequest"}}}},
+        "responses": {
+          "200": {"description": "Outputs predicted_class, confidence, top_k_classes, top_k_probabilities, prediction_id (those asked for)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V2InferResponse"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthenticated"},
+          "404": {"$ref": "#/components/responses/UnknownModel"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "503": {"$ref": "#/components/responses/NoModel"}
+        }
+      }
+    },
     "/openapi.json": {
       "get": {
         "summary": "This document",
@@ -90,7 +153,46 @@ pub const DOCUMENT: &str = r##"{
     "securitySchemes": {
       "bearer": {"type": "http", "scheme": "bearer", "description": "An API key of rakuten serve --api-keys; needed only when keys are on"}
     },
+    "parameters": {
+      "ModelName": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The model's registry name (rakuten-classifier unless rakuten serve --model-name says otherwise)"}
+    },
     "schemas": {
+      "V2Tensor": {
+        "type": "object",
+        "required": ["name", "datatype", "shape"],
+        "properties": {
+          "name": {"type": "string"}, "datatype": {"type": "string", "description": "BYTES for the inputs"},
+          "shape": {"type": "array", "items": {"type": "integer"}, "description": "[N] or [N, 1]"},
+          "parameters": {"type": "object", "description": "binary_data_size: the tensor's bytes follow the JSON header"},
+          "data": {"type": "array", "description": "Row-major elements (strings for BYTES), flat or nested", "items": {}}
+        }
+      },
+      "V2InferRequest": {
+        "type": "object",
+        "required": ["inputs"],
+        "properties": {
+          "id": {"type": "string"},
+          "parameters": {"type": "object", "description": "top_k (1-27, default 5), binary_data_output"},
+          "inputs": {"type": "array", "items": {"$ref": "#/components/schemas/V2Tensor"}},
+          "outputs": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "parameters": {"type": "object"}}}}
+        }
+      },
+      "V2InferResponse": {
+        "type": "object",
+        "required": ["model_name", "model_version", "outputs"],
+        "properties": {
+          "model_name": {"type": "string"}, "model_version": {"type": "string"}, "id": {"type": "string"},
+          "outputs": {"type": "array", "items": {"$ref": "#/components/schemas/V2Tensor"}}
+        }
+      },
+      "V2ModelMetadata": {
+        "type": "object",
+        "properties": {
+          "name": {"type": "string"}, "versions": {"type": "array", "items": {"type": "string"}}, "platform": {"type": "string"},
+          "inputs": {"type": "array", "items": {"$ref": "#/components/schemas/V2Tensor"}},
+          "outputs": {"type": "array", "items": {"$ref": "#/components/schemas/V2Tensor"}}
+        }
+      },
       "PredictRequest": {
         "type": "object",
         "required": ["designation"],
@@ -131,7 +233,12 @@ pub const DOCUMENT: &str = r##"{
           "name": {"type": "string"}, "version": {"type": "string"}, "stage": {"type": "string"},
           "metrics": {"type": "object", "additionalProperties": {"type": "number"}},
           "loaded_at": {"type": "string", "format": "date-time"}, "model_type": {"type": "string"},
-          "holdout_id": {"type": "string"}, "artifact_sha256": {"type": "string"}
+          "holdout_id": {"type": "string"}, "artifact_sha256": {"type": "string"},
+          "shadow": {"type": "object", "nullable": true, "description": "The shadow version (alias shadow) scored beside this one, null when none", "properties": {
+            "version": {"type": "string"}, "loaded_at": {"type": "string", "format": "date-time"},
+            "scored": {"type": "integer"}, "agreed": {"type": "integer"}, "agreement": {"type": "number", "nullable": true},
+            "dropped": {"type": "integer"}, "mean_latency_ms": {"type": "number", "nullable": true},
+            "by_class": {"type": "object", "description": "By Production's prdtypecode: scored, disagreed", "additionalProperties": {"type": "object"}}}}
         }
       },
       "Health": {
@@ -168,10 +275,11 @@ pub const DOCUMENT: &str = r##"{
       }
     },
     "responses": {
-      "BadRequest": {"description": "Body not UTF-8 or not JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "BadRequest": {"description": "Body not UTF-8 or not JSON; a v2 tensor malformed (error_type invalid_tensor)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "TooLarge": {"description": "Body over the byte limit, or a batch over the item limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unprocessable": {"description": "A field missing, empty, of the wrong type or too long", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unauthenticated": {"description": "API keys are on (rakuten serve --api-keys) and the request has no accepted key; one message whatever was wrong", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "UnknownModel": {"description": "Another model, or a version that is not the one served", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "NoModel": {"description": "No model loaded yet, or the service is at capacity (error_type overloaded) or the request timed out (error_type timeout); Retry-After says when to retry", "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   }
@@ -191,6 +299,12 @@ mod tests {
             "/models/current",
             "/metrics",
             "/openapi.json",
+            "/v2",
+            "/v2/health/live",
+            "/v2/health/ready",
+            "/v2/models/{name}",
+            "/v2/models/{name}/ready",
+            "/v2/models/{name}/infer",
         ] {
             assert!(doc["paths"].get(route).is_some(), "{route}");
         }

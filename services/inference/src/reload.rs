@@ -68,8 +68,64 @@ impl Reloader {
         }
     }
 
-    /// Serves the Production version if it is not served yet. Errors keep whatever is served now.
+    /// Serves the Production version, and scores the shadow version, if they are not yet.
     pub async fn refresh(&self) {
+        self.refresh_production().await;
+        self.refresh_shadow().await;
+    }
+
+    /// Loads the version the alias `shadow` names (unless it is the one served), or stops scoring when the
+    /// alias is gone. Errors keep whatever shadow there is.
+    async fn refresh_shadow(&self) {
+        let wanted = match self
+            .registry
+            .aliased(&self.core.model_name, crate::shadow::ALIAS)
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the shadow alias; keeping the current shadow");
+                return;
+            }
+        };
+        let served = (*self.core.slot.current.load())
+            .as_ref()
+            .map(|m| m.version.version);
+        let wanted = wanted.filter(|v| Some(v.version) != served);
+        let shadow = self.core.shadow.model.load_full();
+        match (wanted, shadow) {
+            (None, None) => {}
+            (None, Some(old)) => {
+                self.core.shadow.install(None);
+                tracing::info!(version = old.version.version, "shadow model stopped");
+            }
+            (Some(v), Some(old))
+                if old.version.version == v.version
+                    && old.version.artifact_sha256 == v.artifact_sha256 => {}
+            (Some(v), _) => match load_and_warm(&self.registry, &v).await {
+                Ok(classifier) => {
+                    let version = v.version;
+                    self.core.shadow.install(Some(Arc::new(LoadedModel {
+                        version_label: version.to_string(),
+                        version: v,
+                        classifier,
+                        loaded_at: Utc::now(),
+                    })));
+                    tracing::info!(
+                        version,
+                        fraction = self.core.shadow.config.fraction,
+                        "shadow model loaded: scoring beside Production"
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(version = v.version, error = %format!("{e:#}"), "cannot load the shadow version")
+                }
+            },
+        }
+    }
+
+    /// Serves the Production version if it is not served yet. Errors keep whatever is served now.
+    async fn refresh_production(&self) {
         let production = match self.registry.production(&self.core.model_name).await {
             Ok(p) => p,
             Err(e) => {

@@ -22,7 +22,8 @@ use crate::error::ServeError;
 use crate::{health, trace};
 
 /// Routes: `POST /predict`, `POST /predict/batch`, `GET /health`, `GET /livez`, `GET /readyz`,
-/// `GET /models/current`, `GET /metrics`, `GET /openapi.json`.
+/// `GET /models/current`, `GET /metrics`, `GET /openapi.json`, and the Open Inference Protocol's `/v2/…`
+/// ([`crate::v2::rest`]).
 pub fn router(core: Arc<Core>) -> Router {
     let limit = core.limits.max_body_bytes;
     // With API keys, the prediction and model endpoints require one; probes, health, metrics and the API
@@ -31,12 +32,14 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/predict", post(predict))
         .route("/predict/batch", post(predict_batch))
         .route("/models/current", get(current_model))
+        .merge(crate::v2::rest::keyed_routes())
         .route_layer(axum::middleware::from_fn_with_state(
             core.clone(),
             require_key,
         ));
     Router::new()
         .merge(keyed)
+        .merge(crate::v2::rest::open_routes())
         .route("/health", get(health::health))
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
@@ -103,6 +106,7 @@ async fn current_model(State(core): State<Arc<Core>>) -> Response {
                 "name": info.name, "version": info.version, "stage": info.stage, "metrics": info.metrics,
                 "loaded_at": info.loaded_at, "model_type": info.model_type, "holdout_id": info.holdout_id,
                 "artifact_sha256": m.version.artifact_sha256,
+                "shadow": core.shadow.stats(),
             }))
             .into_response()
         }
@@ -123,14 +127,9 @@ async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
+/// The REST answer to an error (see [`ServeError::response`]).
 pub fn error(e: ServeError) -> Response {
-    let mut response = (e.http_status(), axum::Json(e.body())).into_response();
-    if let Some(secs) = e.retry_after_secs() {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
-    }
-    response
+    e.response()
 }
 
 /// One product: `{"designation": str, "description"?: str, "imageid"?: int, "top_k"?: int}`. Every field is

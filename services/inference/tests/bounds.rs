@@ -68,8 +68,12 @@ async fn start_heavy(
     let url = server.url("/predict/batch");
     let client = server.client.clone();
     let heavy = tokio::spawn(async move { client.post(url).json(&batch).send().await });
-    wait_until("the heavy batch in flight", || async {
-        in_flight(server).await >= 1.0
+    // Held, not only received: the items are taken after the body is parsed and validated.
+    wait_until("the heavy batch's items in flight", || async {
+        serving::sample_value(
+            &server.text("/metrics").await,
+            "rakuten_batch_items_in_flight",
+        ) >= n as f64
     })
     .await;
     heavy

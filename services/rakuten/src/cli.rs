@@ -282,6 +282,21 @@ pub struct ServeArgs {
     /// TLS private key (PEM) for both ports; with --tls-cert
     #[arg(long, env = "RAKUTEN_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Fraction (0 to 1) of the products Production answers that the shadow model (registry alias `shadow`,
+    /// set with `rakuten models shadow`) scores too, off the request path
+    #[arg(long, env = "RAKUTEN_SHADOW_FRACTION", default_value_t = inference::shadow::ShadowConfig::default().fraction, value_parser = parse_fraction)]
+    pub shadow_fraction: f64,
+    /// Products waiting for the shadow model at most; past it they are dropped (counted), never delaying a request
+    #[arg(long, env = "RAKUTEN_SHADOW_QUEUE", default_value_t = inference::shadow::ShadowConfig::default().queue)]
+    pub shadow_queue: usize,
+}
+
+/// A fraction flag: a number from 0 to 1.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| (0.0..=1.0).contains(f))
+        .ok_or_else(|| format!("{s:?}: expected a number from 0 to 1"))
 }
 
 /// A duration flag: 90s, 30m, 24h, 7d.
@@ -333,6 +348,16 @@ pub enum ModelsCommand {
         name: String,
         alias: String,
         version: i64,
+    },
+    /// Score a version in the shadow of Production (alias `shadow`): serving loads it beside Production and
+    /// reports how often it agrees; answers still come from Production. `--remove` stops it
+    Shadow {
+        name: String,
+        /// The version to shadow (omit with --remove)
+        #[arg(required_unless_present = "remove", conflicts_with = "remove")]
+        version: Option<i64>,
+        #[arg(long)]
+        remove: bool,
     },
 }
 

@@ -452,6 +452,21 @@ fn model_train_eval_predict_then_register_promote_rollback() {
         Some(2),
         "nothing earlier to roll back to"
     );
+    // A shadow version, then none.
+    let shadowed = env.json(&["models", "shadow", "rakuten_classifier", "2"]);
+    assert_eq!(shadowed["aliases"], serde_json::json!(["shadow"]));
+    let removed = env.json(&["models", "shadow", "rakuten_classifier", "--remove"]);
+    assert_eq!(removed["removed"], true);
+    let list = env.json(&["models", "list"]);
+    assert!(list.as_array().unwrap().iter().all(|v| {
+        v["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a != "shadow")
+    }));
+    let out = env.run(&["models", "shadow", "rakuten_classifier"]);
+    assert_eq!(out.status.code(), Some(2), "a version or --remove");
     let out = env.run(&["models", "promote", "rakuten_classifier", "9"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("version 9 not found"));

@@ -103,6 +103,21 @@ fn attribute(span: &Span, key: &str) -> Option<String> {
         })
 }
 
+/// Classifies the products in one `POST /predict/batch`.
+async fn predict_batch(http: &reqwest::Client, rest: &str, products: &[(String, String)]) {
+    let items: Vec<Value> = products
+        .iter()
+        .map(|(d, s)| serde_json::json!({"designation": d, "description": s}))
+        .collect();
+    let batch = http
+        .post(format!("{rest}/predict/batch"))
+        .json(&serde_json::json!({ "items": items }))
+        .send()
+        .await
+        .unwrap();
+    assert!(batch.status().is_success());
+}
+
 /// Prometheus's instant query: the result vector (empty when there is no data).
 async fn query(http: &reqwest::Client, prometheus: &str, expr: &str) -> Result<Vec<Value>, String> {
     let r: Value = http
@@ -326,17 +341,7 @@ scrape_configs:
         }
         assert!(r.send().await.unwrap().status().is_success());
     }
-    let items: Vec<Value> = products[..40]
-        .iter()
-        .map(|(d, s)| serde_json::json!({"designation": d, "description": s}))
-        .collect();
-    let batch = http
-        .post(format!("{rest}/predict/batch"))
-        .json(&serde_json::json!({ "items": items }))
-        .send()
-        .await
-        .unwrap();
-    assert!(batch.status().is_success());
+    predict_batch(&http, &rest, &products[..40]).await;
     for bad in [
         r#"{"designation": ""}"#,
         "not json",
@@ -406,6 +411,61 @@ scrape_configs:
     .await
     .unwrap();
 
+    // A shadow: the version not served scores a quarter of what Production answers (the default fraction).
+    let current: Value = http
+        .get(format!("{rest}/models/current"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v2 = second.training.clone().unwrap().version;
+    assert_ne!(v1, v2, "the second week trained another version");
+    let v1_label = v1.to_string();
+    let shadow = if current["version"] == v1_label {
+        v2
+    } else {
+        v1
+    };
+    let shadow_label = shadow.to_string();
+    registry
+        .set_alias(
+            contracts::MODEL_NAME,
+            inference::shadow::ALIAS,
+            shadow,
+            "test",
+        )
+        .await
+        .unwrap();
+    registry.announce(contracts::MODEL_NAME).await.unwrap();
+    let shadow_stats = async || -> Option<Value> {
+        let r: Value = http
+            .get(format!("{rest}/models/current"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (r["shadow"]["version"] == shadow_label).then(|| r["shadow"].clone())
+    };
+    until("the shadow loaded", Duration::from_secs(60), async || {
+        shadow_stats().await
+    })
+    .await;
+    predict_batch(&http, &rest, &products).await;
+    let scored = until(
+        "the shadow scored 75 of 300",
+        Duration::from_secs(60),
+        async || shadow_stats().await.filter(|s| s["scored"] == 75),
+    )
+    .await;
+    assert!(
+        scored["agreed"].as_u64().unwrap() < 75,
+        "two versions disagree somewhere: {scored}"
+    );
+
     // Prometheus has all of it once both targets were scraped at least twice, the last time after the last
     // thing happened.
     let done_at = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
@@ -419,6 +479,13 @@ scrape_configs:
         })
         .await;
     }
+    // Counters born late (the shadow's) need two samples for rate() and increase().
+    let expr = "count_over_time(rakuten_shadow_disagreements_total[5m]) >= 2";
+    until(expr, Duration::from_secs(60), async || {
+        let r = query(&http, &prometheus, expr).await.ok()?;
+        (!r.is_empty()).then_some(())
+    })
+    .await;
 
     // Every recording rule's expression returns data, its recorded series exists, and no rule fails to evaluate;
     // the failed training fires its alert.

@@ -43,13 +43,19 @@ fn cached_model(seed: u64) -> PathBuf {
         return dir;
     }
     std::fs::create_dir_all(&root).unwrap();
-    // Models of earlier builds are stale: remove them (a process of this build may be writing its own).
+    // Models of earlier builds are stale: remove them once they are an hour old (each test binary has its own
+    // stamp, and another binary of this build may still be reading its models).
     for old in std::fs::read_dir(&root).unwrap().flatten() {
         let name = old.file_name().to_string_lossy().into_owned();
-        if name
-            .split('-')
-            .next()
-            .is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s < stamp))
+        let idle = old
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|e| e > Duration::from_secs(3600)));
+        if idle
+            && name
+                .split('-')
+                .next()
+                .is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s < stamp))
         {
             let _ = std::fs::remove_dir_all(old.path());
         }

@@ -68,6 +68,34 @@ pub async fn run(g: &Global, cmd: ModelsCommand) -> anyhow::Result<()> {
                 format!("{}@{alias} → v{}", v.name, v.version)
             })
         }
+        ModelsCommand::Shadow {
+            name,
+            version: Some(version),
+            ..
+        } => {
+            let alias = inference::shadow::ALIAS;
+            r.set_alias(&name, alias, version, &actor).await?;
+            let v = r.version(&name, version).await?;
+            emit(g.json, &v, |v| {
+                format!(
+                    "{}@{alias} → v{}: serving scores it beside Production (see /models/current)",
+                    v.name, v.version
+                )
+            })
+        }
+        ModelsCommand::Shadow { name, .. } => {
+            let removed = r
+                .remove_alias(&name, inference::shadow::ALIAS, &actor)
+                .await?;
+            let out = serde_json::json!({ "name": name, "removed": removed });
+            emit(g.json, &out, |_| {
+                if removed {
+                    format!("{name} has no shadow version any more")
+                } else {
+                    format!("{name} had no shadow version")
+                }
+            })
+        }
     }
 }
 

@@ -58,6 +58,10 @@ pub async fn run(g: &Global, args: ServeArgs) -> anyhow::Result<()> {
             (Some(cert), Some(key)) => Some(inference::auth::TlsFiles { cert, key }),
             _ => None,
         },
+        shadow: inference::shadow::ShadowConfig {
+            fraction: args.shadow_fraction,
+            queue: args.shadow_queue,
+        },
         ..ServeConfig::default()
     };
     let handle = inference::start(config, store, registry).await?;
