@@ -103,6 +103,17 @@ fn attribute(span: &Span, key: &str) -> Option<String> {
         })
 }
 
+/// `GET /models/current`, when it answers with JSON.
+async fn models_current(http: &reqwest::Client, rest: &str) -> Option<Value> {
+    http.get(format!("{rest}/models/current"))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()
+}
+
 /// Classifies the products in one `POST /predict/batch`.
 async fn predict_batch(http: &reqwest::Client, rest: &str, products: &[(String, String)]) {
     let items: Vec<Value> = products
@@ -412,14 +423,7 @@ scrape_configs:
     .unwrap();
 
     // A shadow: the version not served scores a quarter of what Production answers (the default fraction).
-    let current: Value = http
-        .get(format!("{rest}/models/current"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let current = models_current(&http, &rest).await.unwrap();
     let v2 = second.training.clone().unwrap().version;
     assert_ne!(v1, v2, "the second week trained another version");
     let v1_label = v1.to_string();
@@ -440,14 +444,7 @@ scrape_configs:
         .unwrap();
     registry.announce(contracts::MODEL_NAME).await.unwrap();
     let shadow_stats = async || -> Option<Value> {
-        let r: Value = http
-            .get(format!("{rest}/models/current"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let r = models_current(&http, &rest).await?;
         (r["shadow"]["version"] == shadow_label).then(|| r["shadow"].clone())
     };
     until("the shadow loaded", Duration::from_secs(60), async || {
@@ -469,23 +466,23 @@ scrape_configs:
     // Prometheus has all of it once both targets were scraped at least twice, the last time after the last
     // thing happened.
     let done_at = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
-    for job in ["rakuten-inference", "rakuten-worker"] {
-        let expr = format!(
-            "count_over_time(up{{job=\"{job}\"}}[5m]) >= 2 and timestamp(up{{job=\"{job}\"}}) > {done_at:.3}"
-        );
-        until(&expr, Duration::from_secs(60), async || {
-            let r = query(&http, &prometheus, &expr).await.ok()?;
+    let mut ready: Vec<String> = ["rakuten-inference", "rakuten-worker"]
+        .iter()
+        .map(|job| {
+            format!(
+                "count_over_time(up{{job=\"{job}\"}}[5m]) >= 2 and timestamp(up{{job=\"{job}\"}}) > {done_at:.3}"
+            )
+        })
+        .collect();
+    // Counters born late (the shadow's) need two samples for rate() and increase().
+    ready.push("count_over_time(rakuten_shadow_disagreements_total[5m]) >= 2".into());
+    for expr in &ready {
+        until(expr, Duration::from_secs(60), async || {
+            let r = query(&http, &prometheus, expr).await.ok()?;
             (!r.is_empty()).then_some(())
         })
         .await;
     }
-    // Counters born late (the shadow's) need two samples for rate() and increase().
-    let expr = "count_over_time(rakuten_shadow_disagreements_total[5m]) >= 2";
-    until(expr, Duration::from_secs(60), async || {
-        let r = query(&http, &prometheus, expr).await.ok()?;
-        (!r.is_empty()).then_some(())
-    })
-    .await;
 
     // Every recording rule's expression returns data, its recorded series exists, and no rule fails to evaluate;
     // the failed training fires its alert.
