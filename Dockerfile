@@ -49,7 +49,7 @@ WORKDIR /var/lib/rakuten
 USER 10001:10001
 
 # REST (serve), gRPC (serve), Prometheus metrics and liveness (worker).
-EXPOSE 8000 50051 9464
+EXPOSE 8000 50051 9464 8080
 
 # Ready = a model is loaded and the process is not draining (`serve`, on RAKUTEN_HTTP_PORT, default 8000). Other roles override or disable it
 # (Compose does; Kubernetes uses its own probes).

@@ -474,7 +474,8 @@ pub async fn load_version(
     Ok(tokio::task::spawn_blocking(move || model::Classifier::load(&path)).await??)
 }
 
-/// What the registry keeps of an evaluation: headline scores, per-class F1, the holdout it ran on.
+/// What the registry keeps of an evaluation: headline scores, per-class F1, the confusion matrix (rows: true
+/// class, columns: predicted, in the order of `labels`), the holdout it ran on.
 pub fn holdout_metrics(m: &model::Metrics, holdout_id: &str) -> serde_json::Value {
     let per_class: BTreeMap<String, f64> = m
         .per_class
@@ -484,5 +485,6 @@ pub fn holdout_metrics(m: &model::Metrics, holdout_id: &str) -> serde_json::Valu
     serde_json::json!({
         "accuracy": m.accuracy, "f1_weighted": m.f1_weighted, "f1_macro": m.f1_macro,
         "holdout_rows": m.count, "holdout_id": holdout_id, "per_class_f1": per_class,
+        "labels": m.labels, "confusion": m.confusion,
     })
 }

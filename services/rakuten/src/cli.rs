@@ -90,6 +90,9 @@ pub enum Command {
     Train(TrainArgs),
     /// The inference service: gRPC and the REST gateway over the Production model, hot-swapped on promotion
     Serve(ServeArgs),
+    /// The control room: a web UI to watch and steer the lifecycle (reading open; actions need
+    /// RAKUTEN_ADMIN_TOKEN)
+    ControlRoom(ControlRoomArgs),
 }
 
 impl Command {
@@ -98,6 +101,7 @@ impl Command {
         match self {
             Command::Serve(_) => "rakuten-serve",
             Command::Worker(_) => "rakuten-worker",
+            Command::ControlRoom(_) => "rakuten-control-room",
             _ => "rakuten",
         }
     }
@@ -488,6 +492,97 @@ pub struct UpArgs {
     /// Set everything up, run the first WeeklyIngest, then stop (instead of serving until Ctrl-C)
     #[arg(long)]
     pub once: bool,
+    /// Control room port (0: any free port)
+    #[arg(long, env = "RAKUTEN_CONTROL_ROOM_PORT", default_value_t = CONTROL_ROOM_PORT)]
+    pub control_room_port: u16,
+    /// The admin token the control room's actions need; unset: the control room is read-only
+    #[arg(long, env = "RAKUTEN_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+}
+
+/// The control room's port by default.
+pub const CONTROL_ROOM_PORT: u16 = 8080;
+
+#[derive(Debug, Args)]
+pub struct ControlRoomArgs {
+    /// Address the control room listens on (reading is open: keep it on localhost unless behind a proxy)
+    #[arg(long, env = "RAKUTEN_CONTROL_ROOM_HOST", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port (0: any free port)
+    #[arg(long, env = "RAKUTEN_CONTROL_ROOM_PORT", default_value_t = CONTROL_ROOM_PORT)]
+    pub port: u16,
+    #[command(flatten)]
+    pub temporal: TemporalArgs,
+    /// The Temporal web UI, for deep links to workflows
+    #[arg(
+        long,
+        env = "RAKUTEN_TEMPORAL_UI",
+        default_value = "http://127.0.0.1:8233"
+    )]
+    pub temporal_ui: String,
+    /// REST base URL of an inference service (repeat or comma-separate for several); the first answers the
+    /// prediction form
+    #[arg(
+        long,
+        env = "RAKUTEN_INFERENCE_URL",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:8000"
+    )]
+    pub inference_url: Vec<String>,
+    /// API key sent to the inference services (when they require one)
+    #[arg(long, env = "RAKUTEN_INFERENCE_API_KEY", hide_env_values = true)]
+    pub inference_api_key: Option<String>,
+    /// Prometheus base URL: health, alerts and a link
+    #[arg(long, env = "RAKUTEN_PROMETHEUS_URL")]
+    pub prometheus_url: Option<String>,
+    /// Grafana base URL: a link
+    #[arg(long, env = "RAKUTEN_GRAFANA_URL")]
+    pub grafana_url: Option<String>,
+    /// The admin token every action needs (a login form asks for it); unset: actions are disabled
+    #[arg(long, env = "RAKUTEN_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Registered model the pages show
+    #[arg(long, env = "RAKUTEN_MODEL_NAME", default_value = contracts::MODEL_NAME)]
+    pub model_name: String,
+    /// Failed logins allowed per client address per minute
+    #[arg(long, env = "RAKUTEN_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 5)]
+    pub login_attempts_per_minute: u32,
+    /// Mark the session cookies Secure (when served behind TLS)
+    #[arg(long, env = "RAKUTEN_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl ControlRoomArgs {
+    pub fn config(&self) -> control_room::ControlRoomConfig {
+        let mut c = control_room::ControlRoomConfig::new(
+            &self.temporal.temporal_address,
+            &self.temporal.namespace,
+        );
+        let trim = |s: &str| s.trim().trim_end_matches('/').to_string();
+        c.temporal_ui = Some(trim(&self.temporal_ui)).filter(|s| !s.is_empty());
+        c.inference = self
+            .inference_url
+            .iter()
+            .map(|u| trim(u))
+            .filter(|u| !u.is_empty())
+            .collect();
+        c.inference_api_key = self.inference_api_key.clone().filter(|k| !k.is_empty());
+        c.prometheus = self
+            .prometheus_url
+            .as_deref()
+            .map(trim)
+            .filter(|s| !s.is_empty());
+        c.grafana = self
+            .grafana_url
+            .as_deref()
+            .map(trim)
+            .filter(|s| !s.is_empty());
+        c.admin_token = self.admin_token.clone().filter(|t| !t.is_empty());
+        c.model_name = self.model_name.clone();
+        c.login_attempts_per_minute = self.login_attempts_per_minute;
+        c.secure_cookies = self.secure_cookies;
+        c
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -188,6 +188,8 @@ fn up_seeds_once_and_is_idempotent() {
         "0",
         "--grpc-port",
         "0",
+        "--control-room-port",
+        "0",
     ];
     let mut with_json = vec!["--json"];
     with_json.extend_from_slice(&args);
@@ -214,6 +216,12 @@ fn up_seeds_once_and_is_idempotent() {
     assert!(Path::new(&env.path("temporal.db")).exists());
     assert!(
         first["serving"]["rest"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert!(
+        first["serving"]["control_room"]
             .as_str()
             .unwrap()
             .starts_with("http://127.0.0.1:")

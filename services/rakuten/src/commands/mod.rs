@@ -1,5 +1,6 @@
 //! Command dispatch. Each command opens what it needs (store, artifacts), acts, and reports.
 
+mod control_room_cmd;
 mod data_cmd;
 mod drift_cmd;
 pub(crate) mod model_cmd;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => workflow_cmd::ingest(g, args).await,
         Command::Train(args) => workflow_cmd::train(g, args).await,
         Command::Serve(args) => serve_cmd::run(g, args).await,
+        Command::ControlRoom(args) => control_room_cmd::run(g, args).await,
     }
 }
 

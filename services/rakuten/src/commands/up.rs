@@ -3,6 +3,7 @@
 //! WeeklyIngest (initial 40 %, dataset version, Training: train, evaluate, register, promote), prints every
 //! address, then serves until Ctrl-C (`--once`: stops after the first ingest).
 
+use anyhow::Context;
 use data::{ImportOptions, SourceFiles};
 use serde::Serialize;
 
@@ -34,6 +35,8 @@ struct ServingReport {
     grpc: String,
     health: String,
     metrics: String,
+    /// The control room's address.
+    control_room: String,
 }
 
 /// This week's WeeklyIngest: started now, or found completed (`started: false`, the same run as before).
@@ -168,6 +171,32 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
     )
     .await?;
 
+    // The control room, on the same store, registry and Temporal, pointing at this inference service.
+    let control_room = {
+        let mut config = control_room::ControlRoomConfig::new(&address, &namespace);
+        config.temporal_ui = match &dev_server {
+            Some(s) => s.ui_url.clone(),
+            None => None,
+        };
+        config.inference = vec![format!("http://{}", serving.http_addr)];
+        config.admin_token = args.admin_token.clone().filter(|t| !t.is_empty());
+        let app = control_room::App::new(config, store.clone(), artifacts.clone());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.control_room_port))
+            .await
+            .with_context(|| {
+                format!(
+                    "binding the control room to 127.0.0.1:{}",
+                    args.control_room_port
+                )
+            })?;
+        let at = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(control_room::serve(listener, app, async move {
+            let _ = stopped.await;
+        }));
+        (format!("http://{at}"), stop, task)
+    };
+
     let (ingest, ingest_workflow) = if args.no_ingest {
         (None, None)
     } else {
@@ -257,6 +286,7 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
             grpc: format!("http://{}", serving.grpc_addr),
             health: format!("http://{}/health", serving.http_addr),
             metrics: format!("http://{}/metrics", serving.http_addr),
+            control_room: control_room.0.clone(),
         },
         ingest,
         ingest_workflow,
@@ -269,6 +299,8 @@ pub async fn run(g: &Global, args: UpArgs) -> anyhow::Result<()> {
         eprintln!("serving; Ctrl-C stops");
         shutdown_signal().await;
     }
+    let _ = control_room.1.send(());
+    let _ = control_room.2.await;
     serving.shutdown().await?;
     worker.stop()?;
     if let Some(mut server) = dev_server {
@@ -298,6 +330,7 @@ fn human(r: &UpReport) -> String {
         "inference: REST {} (health {}, metrics {}), gRPC {}\n",
         r.serving.rest, r.serving.health, r.serving.metrics, r.serving.grpc
     ));
+    s.push_str(&format!("control room: {}\n", r.serving.control_room));
     if let Some(from) = &r.seeded_from {
         s.push_str(&format!("seeded from {from}\n"));
     }
