@@ -147,9 +147,10 @@ pub async fn history(store: &Store, f: &HistoryFilter) -> anyhow::Result<Vec<Log
         if let Some(u) = f.until {
             q.push(" AND at < ").push_bind(u);
         }
+        // `at <= X` first: a range the indexes on `at` can seek to (an OR of the two cases alone cannot).
         if let Some((at, id)) = &f.before {
-            q.push(" AND (at < ").push_bind(*at).push(" OR (at = ").push_bind(*at)
-                .push(" AND prediction_id < ").push_bind(id.clone()).push("))");
+            q.push(" AND at <= ").push_bind(*at).push(" AND (at < ").push_bind(*at)
+                .push(" OR prediction_id < ").push_bind(id.clone()).push(")");
         }
         q.push(" ORDER BY at DESC, prediction_id DESC LIMIT ").push_bind(PAGE + 1);
         q.build_query_as().fetch_all(p).await?
