@@ -599,6 +599,58 @@ scrape_configs:
     )
     .await;
 
+    // The control room, pointed at this Prometheus: its monitoring page lists the firing alert, and its
+    // infrastructure page finds Prometheus ready and the inference service serving.
+    let mut room_child = rakuten(
+        &[
+            "--json",
+            "control-room",
+            "--port",
+            "0",
+            "--inference-url",
+            &rest,
+            "--prometheus-url",
+            &prometheus,
+            "--temporal-address",
+            &server.address,
+        ],
+        &dir.join("control-room.log"),
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let room = support::first_json_line(&mut room_child)["http"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let _room = Process(Some(room_child));
+    let monitoring = http.get(format!("{room}/monitoring")).send().await.unwrap();
+    assert!(monitoring.status().is_success());
+    let monitoring = monitoring.text().await.unwrap();
+    let alert_row = monitoring
+        .split("<tr>")
+        .find(|row| row.contains("RakutenTrainingFailing"))
+        .unwrap_or_else(|| panic!("no RakutenTrainingFailing row on /monitoring:\n{monitoring}"));
+    assert!(alert_row.contains(">firing<"), "{alert_row}");
+    let infra = http
+        .get(format!("{room}/infrastructure"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for row_start in [
+        format!("Prometheus {prometheus}"),
+        format!("Inference service {rest}"),
+    ] {
+        let row = infra
+            .split("<tr>")
+            .find(|row| row.contains(&row_start))
+            .unwrap_or_else(|| panic!("no {row_start} row on /infrastructure:\n{infra}"));
+        assert!(row.contains(">ok<") || row.contains(">ready<"), "{row}");
+    }
+
     if let Some(out) = std::env::var_os("RAKUTEN_DASHBOARD_SCREENSHOTS") {
         screenshots(Path::new(&out), &prometheus, &dashboards);
     }
