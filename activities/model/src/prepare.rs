@@ -92,6 +92,17 @@ pub fn prepare_field(raw: &str) -> String {
     out
 }
 
+/// A description as people read it: entities decoded (twice: descriptions are often double-encoded), tags
+/// removed, whitespace collapsed; case and accents kept. For display (escape it on output), not for features.
+pub fn readable_text(raw: &str) -> String {
+    let decoded = html_escape::decode_html_entities(raw);
+    let stripped = strip_tags(&decoded);
+    html_escape::decode_html_entities(&stripped)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Replaces every HTML tag (`<p>`, `</b>`, `<br/>`, `<!-- -->`) by a space; a lone `<` stays text.
 fn strip_tags(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -132,6 +143,16 @@ mod tests {
             "<p>Très <b>BEAU</b> vélo&nbsp;!</p><br/>",
         );
         assert_eq!(text, "chateau & cie tres beau velo !");
+    }
+
+    #[test]
+    fn readable_text_keeps_case_and_accents_and_drops_the_markup() {
+        assert_eq!(
+            readable_text(
+                "<p>Très <b>BEAU</b> vélo&nbsp;!</p><br/>caf&amp;eacute; &lt;script&gt; a < b"
+            ),
+            "Très BEAU vélo ! café a < b"
+        );
     }
 
     #[test]

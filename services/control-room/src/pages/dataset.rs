@@ -128,8 +128,10 @@ pub async fn page(
     layout::page(&viewer, "Dataset", "/dataset", None, body).into_response()
 }
 
-/// The description's first 160 characters, HTML tags and entities left as text (they are escaped on output).
-fn excerpt(s: &str) -> String {
+/// The description's first 160 characters as people read it (markup dropped, entities decoded; escaped on
+/// output like any text).
+fn excerpt(raw: &str) -> String {
+    let s = model::prepare::readable_text(raw);
     let mut out: String = s.chars().take(160).collect();
     if s.chars().count() > 160 {
         out.push('…');
