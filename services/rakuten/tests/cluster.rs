@@ -233,14 +233,7 @@ async fn served_version(http: &reqwest::Client, replica: &str) -> Option<String>
     if !ready.status().is_success() {
         return None;
     }
-    let current: Value = http
-        .get(format!("{replica}/models/current"))
-        .send()
-        .await
-        .ok()?
-        .json()
-        .await
-        .ok()?;
+    let current = support::models_current(http, replica).await?;
     current["version"].as_str().map(str::to_string)
 }
 

@@ -145,14 +145,7 @@ async fn the_control_room_in_a_real_browser() {
         "the service serves v1",
         Duration::from_secs(60),
         async || {
-            let v: Value = http
-                .get(format!("{rest}/models/current"))
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
+            let v = support::models_current(&http, &rest).await?;
             (v["version"].as_i64() == Some(v1) || v["version"].as_str() == Some(&v1.to_string()))
                 .then_some(())
         },

@@ -33,7 +33,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use opentelemetry_proto::tonic::common::v1::any_value;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::Value;
-use support::{Process, free_port, repo, sample_products, until};
+use support::{Process, free_port, models_current, repo, sample_products, until};
 
 /// The traceparent the test's first REST and gRPC calls carry.
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -101,17 +101,6 @@ fn attribute(span: &Span, key: &str) -> Option<String> {
             Some(any_value::Value::IntValue(i)) => Some(i.to_string()),
             _ => None,
         })
-}
-
-/// `GET /models/current`, when it answers with JSON.
-async fn models_current(http: &reqwest::Client, rest: &str) -> Option<Value> {
-    http.get(format!("{rest}/models/current"))
-        .send()
-        .await
-        .ok()?
-        .json()
-        .await
-        .ok()
 }
 
 /// Classifies the products in one `POST /predict/batch`.

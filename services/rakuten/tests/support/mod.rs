@@ -183,3 +183,14 @@ pub async fn history_json<W: HasWorkflowDefinition>(client: &Client, id: &str) -
         .await
         .unwrap()
 }
+
+/// `GET /models/current` of an inference service, when it answers with JSON.
+pub async fn models_current(http: &reqwest::Client, rest: &str) -> Option<serde_json::Value> {
+    http.get(format!("{rest}/models/current"))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()
+}
