@@ -54,9 +54,37 @@ pub struct DevServerOptions {
     pub temporal_cli: Option<PathBuf>,
 }
 
+/// The server process ended before it answered (a port taken meanwhile, among other causes).
+#[derive(Debug)]
+struct ExitedAtStart(String);
+
+impl std::fmt::Display for ExitedAtStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ExitedAtStart {}
+
 impl DevServer {
-    /// Starts the server and waits until a client can connect.
+    /// Starts the server and waits until a client can connect and its HTTP port answers. The ports it picks
+    /// (`--http-port`, `--metrics-port`, and the frontend's when `port` is 0) are free when picked but may be
+    /// taken before the server binds them; a server that exits while starting is started again on fresh ports
+    /// (three attempts).
     pub async fn start(options: &DevServerOptions) -> anyhow::Result<DevServer> {
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(options).await {
+                Err(e) if attempt < 3 && e.downcast_ref::<ExitedAtStart>().is_some() => {
+                    tracing::warn!(error = %e, attempt, "the Temporal dev server exited while starting; again");
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn start_once(options: &DevServerOptions) -> anyhow::Result<DevServer> {
         let port = if options.port == 0 {
             free_port()?
         } else {
@@ -65,6 +93,7 @@ impl DevServer {
         if let Some(dir) = options.db_file.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        let http_port = free_port()?;
         let cli = options.temporal_cli.clone().unwrap_or_else(temporal_bin);
         let mut cmd = Command::new(&cli);
         cmd.args([
@@ -78,7 +107,7 @@ impl DevServer {
         .arg("--db-filename")
         .arg(&options.db_file)
         .args(["--port", &port.to_string()])
-        .args(["--http-port", &free_port()?.to_string()])
+        .args(["--http-port", &http_port.to_string()])
         .args(["--metrics-port", &free_port()?.to_string()]);
         // The custom search attributes the workflows set (the Temporal UI filters by them).
         for (name, kind) in workflows::search::SEARCH_ATTRIBUTES {
@@ -116,16 +145,18 @@ impl DevServer {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = server.child.try_wait()? {
-                anyhow::bail!(
+                return Err(ExitedAtStart(format!(
                     "the Temporal dev server exited at start ({status}); see {}",
                     options
                         .log_file
                         .as_deref()
                         .map(|p| p.display().to_string())
                         .unwrap_or_else(|| "its log (none kept)".into())
-                );
+                ))
+                .into());
             }
             if listening(&server.address)
+                && listening(&format!("127.0.0.1:{http_port}"))
                 && worker::connect(&server.address, "default").await.is_ok()
             {
                 return Ok(server);
