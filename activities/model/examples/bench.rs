@@ -113,10 +113,11 @@ fn main() -> anyhow::Result<()> {
         let raw = classifier.clone().with_temperature(1.0);
         for (view, rows) in [("full", &test), ("short", &test_short)] {
             let m = classifier.evaluate(rows)?;
-            let (ece_raw, ece) = (
-                raw.calibration_error(rows)?,
-                classifier.calibration_error(rows)?,
+            let (bins_raw, bins) = (
+                raw.calibration_bins(rows)?,
+                classifier.calibration_bins(rows)?,
             );
+            let (ece_raw, ece) = (bins_raw.ece(), bins.ece());
             println!(
                 "{:<14} {view:>6} {:>11.4} {:>9.4} {:>9.4} {:>8.2} {ece_raw:>7.4} {ece:>7.4}   (best epoch {}, {} epochs, T {:.3})",
                 model_type.as_str(),
@@ -134,6 +135,7 @@ fn main() -> anyhow::Result<()> {
                     "f1_weighted": m.f1_weighted, "f1_macro": m.f1_macro, "accuracy": m.accuracy,
                     "train_s": seconds, "ece_raw": ece_raw, "ece": ece,
                     "temperature": classifier.config().temperature,
+                    "ece_bins_raw": bins_raw, "ece_bins": bins,
                 });
                 use std::io::Write;
                 let mut f = std::fs::OpenOptions::new()

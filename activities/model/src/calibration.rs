@@ -84,29 +84,56 @@ pub fn fit_temperature(logits: &[Vec<f32>], truth: &[usize]) -> f32 {
     ((a + b) / 2.0).exp() as f32
 }
 
+/// Per bin of [`ECE_BINS`]: rows, the sum of their top probabilities, and how many were right. Bins of several
+/// test sets add up, so ECE can be taken over all their rows at once ([`EceBins::ece`]); an ECE of a small test set
+/// is biased upwards by its sampling noise (about 0.025 for a perfectly calibrated model on 1,300 rows).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EceBins {
+    pub count: Vec<u64>,
+    pub confidence: Vec<f64>,
+    pub correct: Vec<f64>,
+}
+
+impl EceBins {
+    /// The bins of the top-class probabilities of `probs` against `truth`.
+    pub fn of(probs: &[Vec<f32>], truth: &[usize]) -> Self {
+        let mut bins = Self {
+            count: vec![0; ECE_BINS],
+            confidence: vec![0.0; ECE_BINS],
+            correct: vec![0.0; ECE_BINS],
+        };
+        for (p, &y) in probs.iter().zip(truth) {
+            let (best, top) = p
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f32::NEG_INFINITY),
+                    |acc, (i, &v)| {
+                        if v > acc.1 { (i, v) } else { acc }
+                    },
+                );
+            let bin = ((top as f64 * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+            bins.count[bin] += 1;
+            bins.confidence[bin] += top as f64;
+            bins.correct[bin] += f64::from(u8::from(best == y));
+        }
+        bins
+    }
+
+    /// The row-weighted mean over bins of |accuracy − mean confidence|.
+    pub fn ece(&self) -> f64 {
+        let n = self.count.iter().sum::<u64>().max(1) as f64;
+        self.correct
+            .iter()
+            .zip(&self.confidence)
+            .map(|(c, p)| (c - p).abs() / n)
+            .sum()
+    }
+}
+
 /// Expected calibration error of the top-class probabilities over [`ECE_BINS`] equal-width bins.
 pub fn ece(probs: &[Vec<f32>], truth: &[usize]) -> f64 {
-    let mut count = [0usize; ECE_BINS];
-    let mut confidence = [0f64; ECE_BINS];
-    let mut correct = [0f64; ECE_BINS];
-    for (p, &y) in probs.iter().zip(truth) {
-        let (best, top) =
-            p.iter().enumerate().fold(
-                (0, f32::NEG_INFINITY),
-                |acc, (i, &v)| {
-                    if v > acc.1 { (i, v) } else { acc }
-                },
-            );
-        let bin = ((top as f64 * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
-        count[bin] += 1;
-        confidence[bin] += top as f64;
-        correct[bin] += f64::from(u8::from(best == y));
-    }
-    let n = truth.len().max(1) as f64;
-    (0..ECE_BINS)
-        .filter(|&b| count[b] > 0)
-        .map(|b| (correct[b] - confidence[b]).abs() / n)
-        .sum()
+    EceBins::of(probs, truth).ece()
 }
 
 #[cfg(test)]
@@ -156,5 +183,28 @@ mod tests {
         assert!(ece(&probs, &[0, 1, 0]).abs() < 1e-9);
         // Always confident 0.9 and always wrong: ECE 0.9.
         assert!((ece(&[vec![0.9, 0.1]], &[1]) - 0.9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bins_of_two_sets_pool_to_the_ece_of_their_union() {
+        let (logits, truth) = overconfident(2.0, 3_000);
+        let probs: Vec<Vec<f32>> = logits.iter().map(|l| probabilities(l, 1.0)).collect();
+        let (a, b) = (
+            EceBins::of(&probs[..1_000], &truth[..1_000]),
+            EceBins::of(&probs[1_000..], &truth[1_000..]),
+        );
+        let mut pooled = a.clone();
+        for k in 0..ECE_BINS {
+            pooled.count[k] += b.count[k];
+            pooled.confidence[k] += b.confidence[k];
+            pooled.correct[k] += b.correct[k];
+        }
+        assert!((pooled.ece() - ece(&probs, &truth)).abs() < 1e-12);
+        assert!((a.ece() - ece(&probs[..1_000], &truth[..1_000])).abs() < 1e-12);
+        assert!(
+            pooled.ece() > 0.05,
+            "an over-confident model has a visible ECE: {}",
+            pooled.ece()
+        );
     }
 }

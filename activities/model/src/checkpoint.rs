@@ -111,6 +111,7 @@ impl Checkpoint {
         epoch: usize,
         train_loss: f32,
         f1: f64,
+        min_delta: f64,
         weights: Weights,
         scored: Weights,
     ) {
@@ -119,7 +120,7 @@ impl Checkpoint {
             train_loss,
             validation_f1_weighted: f1,
         });
-        if f1 > self.best_f1 {
+        if f1 > self.best_f1 + min_delta {
             self.best_f1 = f1;
             self.best_epoch = epoch;
             self.best_weights = scored;

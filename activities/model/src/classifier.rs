@@ -124,6 +124,15 @@ impl Classifier {
         Ok(crate::calibration::ece(&probabilities, &truth))
     }
 
+    /// The calibration bins of the model's confidence on labelled rows, to pool over several test sets.
+    pub fn calibration_bins(
+        &self,
+        rows: &[LabeledText],
+    ) -> Result<crate::calibration::EceBins, ModelError> {
+        let (truth, probabilities) = self.score_rows(rows)?;
+        Ok(crate::calibration::EceBins::of(&probabilities, &truth))
+    }
+
     /// Each row's class index and the model's probabilities for it.
     fn score_rows(&self, rows: &[LabeledText]) -> Result<(Vec<usize>, Vec<Vec<f32>>), ModelError> {
         let truth = rows

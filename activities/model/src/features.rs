@@ -340,7 +340,7 @@ fn count_ids(ids: Vec<u32>, dim: usize) -> Vec<(u32, u32)> {
     })
 }
 
-fn truncate_chars(text: &str, max_chars: usize) -> &str {
+pub(crate) fn truncate_chars(text: &str, max_chars: usize) -> &str {
     text.char_indices()
         .nth(max_chars)
         .map_or(text, |(i, _)| &text[..i])

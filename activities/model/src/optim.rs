@@ -142,6 +142,19 @@ impl Trainer {
         }
     }
 
+    /// Sets the learning rate for the steps to come; only between epochs, when every row is current (the
+    /// catch-up of a row assumes one decay factor over the steps it missed).
+    pub(crate) fn set_learning_rate(&mut self, lr: f32) {
+        assert_eq!(
+            self.step, self.epoch_start,
+            "the learning rate changes between epochs only"
+        );
+        if lr != self.adam.lr {
+            self.adam.lr = lr;
+            self.decay_powers = vec![1.0];
+        }
+    }
+
     /// One AdamW step on a mini-batch; returns the batch's weighted mean loss (before the step).
     pub(crate) fn step(
         &mut self,

@@ -6,6 +6,13 @@ use common::{quick_config, small_split};
 use model::artifact::{CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE};
 use model::{Classifier, ModelError, ModelType, ProductText, TrainConfig, train};
 
+/// Training with `cfg` is refused with a message naming `field`.
+fn assert_refused(cfg: &TrainConfig, field: &str) {
+    let (train_rows, validation) = small_split();
+    let err = train(&train_rows, &validation, cfg, |_| {}).unwrap_err();
+    assert!(err.to_string().contains(field), "{err}");
+}
+
 fn fit(cfg: &TrainConfig) -> model::TrainedModel {
     let (train_rows, validation) = small_split();
     train(&train_rows, &validation, cfg, |_| {}).expect("training succeeds")
@@ -293,11 +300,106 @@ fn short_title_augmentation_is_deterministic_and_changes_the_model() {
         ..cfg.clone()
     });
     assert_ne!(a.validation_probabilities, plain.validation_probabilities);
+    assert_refused(
+        &TrainConfig {
+            augment_short: 1.5,
+            ..cfg
+        },
+        "augment_short",
+    );
+}
+
+#[test]
+fn large_data_is_not_refit_and_takes_its_own_batch_size() {
     let (train_rows, validation) = small_split();
-    let bad = TrainConfig {
-        augment_short: 1.5,
-        ..cfg
+    let run = |large_from: Option<usize>| {
+        let cfg = TrainConfig {
+            max_epochs: 2,
+            refit: true,
+            batch_size: 64,
+            large_data_rows: large_from,
+            large_batch_size: Some(32),
+            ..quick_config(ModelType::TfidfLogreg)
+        };
+        let (mut refit_steps, mut steps_per_epoch) = (0, 0);
+        let trained = train(&train_rows, &validation, &cfg, |p| {
+            refit_steps += usize::from(p.refit);
+            steps_per_epoch = p.steps_per_epoch;
+        })
+        .unwrap();
+        (trained.report.refit, refit_steps, steps_per_epoch)
     };
-    let err = train(&train_rows, &validation, &bad, |_| {}).unwrap_err();
-    assert!(err.to_string().contains("augment_short"), "{err}");
+    let (refit, steps, per_epoch) = run(Some(train_rows.len()));
+    assert!(
+        !refit && steps == 0,
+        "as many rows as the limit: large, no refit"
+    );
+    assert_eq!(
+        per_epoch,
+        train_rows.len().div_ceil(32),
+        "large data: the large batch size"
+    );
+    let (refit, steps, _) = run(Some(train_rows.len() + 1));
+    assert!(refit && steps > 0, "fewer rows than the limit: refit");
+    let (refit, steps, per_epoch) = run(None);
+    assert!(refit && steps > 0, "no limit (old configs): refit");
+    assert_eq!(
+        per_epoch,
+        (train_rows.len() + validation.len()).div_ceil(64),
+        "small data: the batch size, over training + validation rows in the refit"
+    );
+}
+
+#[test]
+fn an_epoch_must_beat_the_best_by_min_delta() {
+    let cfg = TrainConfig {
+        max_epochs: 4,
+        patience: 10,
+        refit: false,
+        ..quick_config(ModelType::TfidfLogreg)
+    };
+    let free = fit(&cfg);
+    assert_eq!(free.report.history.len(), 4);
+    // Nothing beats the first epoch by a whole point of F1: it stays the best, and patience runs out from it.
+    let strict = fit(&TrainConfig {
+        min_delta: 0.99,
+        patience: 2,
+        ..cfg.clone()
+    });
+    assert_eq!(strict.report.best_epoch, 0);
+    assert_eq!(strict.report.history.len(), 3);
+    assert_eq!(strict.report.history[..3], free.report.history[..3]);
+    assert_refused(
+        &TrainConfig {
+            min_delta: -0.1,
+            ..cfg
+        },
+        "min_delta",
+    );
+}
+
+#[test]
+fn the_learning_rate_decays_by_epoch_deterministically() {
+    let cfg = TrainConfig {
+        max_epochs: 3,
+        patience: 10,
+        lr_decay: 2.0,
+        ..quick_config(ModelType::NgramLogreg)
+    };
+    let (a, b) = (fit(&cfg), fit(&cfg));
+    assert_eq!(a.validation_probabilities, b.validation_probabilities);
+    let constant = fit(&TrainConfig {
+        lr_decay: 0.0,
+        ..cfg.clone()
+    });
+    // The first epoch runs at the same rate either way; the later ones do not.
+    assert_eq!(a.report.history[0], constant.report.history[0]);
+    assert_ne!(a.report.history[2], constant.report.history[2]);
+    assert_refused(
+        &TrainConfig {
+            lr_decay: -1.0,
+            ..cfg
+        },
+        "lr_decay",
+    );
 }
