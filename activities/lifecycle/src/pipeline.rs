@@ -224,7 +224,14 @@ impl Lifecycle {
                 ("temperature", f64::from(c.temperature)),
                 ("validation_ece_before", c.ece_before),
                 ("validation_ece_after", c.ece_after),
-            ] {
+            ]
+            .into_iter()
+            .chain(c.top.iter().flat_map(|t| {
+                [
+                    ("top_scaling_slope", f64::from(t.slope)),
+                    ("top_scaling_intercept", f64::from(t.intercept)),
+                ]
+            })) {
                 self.registry.log_metric(&run.id, name, 0, value).await?;
             }
         }

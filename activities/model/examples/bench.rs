@@ -110,7 +110,7 @@ fn main() -> anyhow::Result<()> {
         })?;
         let seconds = started.elapsed().as_secs_f64();
         let classifier = &trained.classifier;
-        let raw = classifier.clone().with_temperature(1.0);
+        let raw = classifier.clone().uncalibrated();
         for (view, rows) in [("full", &test), ("short", &test_short)] {
             let m = classifier.evaluate(rows)?;
             let (bins_raw, bins) = (

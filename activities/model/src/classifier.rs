@@ -65,7 +65,8 @@ impl Classifier {
         Ok(self.probabilities_of(&features))
     }
 
-    /// Calibrated class probabilities of featurised text: `softmax(logits / temperature)`.
+    /// Calibrated class probabilities of featurised text: `softmax(logits / temperature)`, then the top class's
+    /// scaling when the model has one.
     pub(crate) fn probabilities_of(&self, features: &SparseVec) -> Vec<f32> {
         let mut probs = self.weights.logits(features);
         let t = self.config.temperature;
@@ -73,6 +74,9 @@ impl Classifier {
             probs.iter_mut().for_each(|l| *l /= t);
         }
         softmax(&mut probs);
+        if let Some(top) = &self.config.top_scaling {
+            top.apply(&mut probs);
+        }
         probs
     }
 
@@ -146,6 +150,13 @@ impl Classifier {
     /// The same model with another temperature (1 = uncalibrated), e.g. to measure what calibration changed.
     pub fn with_temperature(mut self, temperature: f32) -> Self {
         self.config.temperature = temperature;
+        self
+    }
+
+    /// The same model without calibration: temperature 1, no top-class scaling.
+    pub fn uncalibrated(mut self) -> Self {
+        self.config.temperature = 1.0;
+        self.config.top_scaling = None;
         self
     }
 

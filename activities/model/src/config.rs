@@ -252,6 +252,9 @@ pub struct ModelConfig {
     /// Temperature the logits are divided by before the softmax (calibration); 1 for models saved before it.
     #[serde(default = "unit_temperature")]
     pub temperature: f32,
+    /// The top class's scaling after the temperature; absent in models saved before it (and then not applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_scaling: Option<crate::calibration::TopScaling>,
 }
 
 fn unit_temperature() -> f32 {

@@ -302,6 +302,7 @@ pub fn train_checkpointed(
         tokenizer_sha256: None,
         train_config: cfg.clone(),
         temperature: calibration.temperature,
+        top_scaling: calibration.top,
     };
     let classifier = Classifier {
         config: model_config,

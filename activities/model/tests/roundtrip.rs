@@ -252,9 +252,19 @@ fn calibration_is_fitted_on_validation_saved_and_applied() {
     let t = trained.classifier.config().temperature;
     assert_eq!(t, calibration.temperature);
     assert!(t > 0.05 && t < 20.0 && t != 1.0, "{calibration:?}");
-    // Scaling the logits never changes the winner, only the confidence.
+    // Calibration never changes the winner, only the confidence: on every validation row.
     let (_, validation) = small_split();
-    let raw = trained.classifier.clone().with_temperature(1.0);
+    let raw = trained.classifier.clone().uncalibrated();
+    for row in &validation {
+        let (a, b) = (
+            trained
+                .classifier
+                .predict(&row.designation, &row.description, 1)
+                .unwrap(),
+            raw.predict(&row.designation, &row.description, 1).unwrap(),
+        );
+        assert_eq!(a.predicted_class, b.predicted_class);
+    }
     let (a, b) = (
         trained
             .classifier
@@ -266,7 +276,8 @@ fn calibration_is_fitted_on_validation_saved_and_applied() {
     assert_eq!(a.predicted_class, b.predicted_class);
     assert_ne!(a.confidence, b.confidence);
 
-    // A model saved before calibration existed (no temperature in config.json) loads with T = 1.
+    // A model saved before calibration existed (no temperature, no top scaling in config.json) loads
+    // uncalibrated.
     let dir = tempfile::tempdir().unwrap();
     trained.save(dir.path()).unwrap();
     let path = dir.path().join(CONFIG_FILE);
@@ -277,9 +288,11 @@ fn calibration_is_fitted_on_validation_saved_and_applied() {
         .unwrap()
         .remove("temperature")
         .unwrap();
+    config.as_object_mut().unwrap().remove("top_scaling");
     std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
     let old = Classifier::load(dir.path()).unwrap();
     assert_eq!(old.config().temperature, 1.0);
+    assert_eq!(old.config().top_scaling, None);
     let c = old
         .predict(&validation[0].designation, &validation[0].description, 1)
         .unwrap();
