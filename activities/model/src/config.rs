@@ -171,9 +171,9 @@ impl TrainConfig {
             },
             // The epoch's mean weights; batches of 256 at step 0.1, divided by 1 + 2·epoch (the per-epoch averages
             // swung by ±1.5 points of validation F1 at a constant step, and early stopping chased the swings); one
-            // row in seven shown as a short title per epoch; an epoch counts as better only by 0.002; refit on
-            // training + validation rows below 20,000 training rows, batches of 512 from there on. bench/model_bench.sh, 5 split seeds; every
-            // figure in CHANGELOG.
+            // row in seven shown as a short title per epoch; an epoch counts as better only by 0.002; a refit on
+            // training + validation rows below 20,000 training rows, batches of 512 from there on.
+            // bench/model_bench.sh, 5 split seeds; every figure in CHANGELOG.
             ModelType::NgramLogreg => Self {
                 batch_size: 256,
                 average_weights: true,
@@ -204,7 +204,7 @@ impl TrainConfig {
     pub(crate) fn validate(&self) -> Result<(), ModelError> {
         let bad = |m: &str| Err(ModelError::InvalidInput(m.to_string()));
         if self.batch_size == 0 || self.max_epochs == 0 || self.large_batch_size == Some(0) {
-            return bad("batch_size and max_epochs must be positive");
+            return bad("batch_size, large_batch_size and max_epochs must be positive");
         }
         if self.max_features == 0 || self.buckets == 0 || self.word_ngram_max == 0 {
             return bad("max_features, buckets and word_ngram_max must be positive");
