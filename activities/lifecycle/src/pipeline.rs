@@ -75,6 +75,19 @@ impl Lifecycle {
 
     /// [`Lifecycle::train_stage`] whose training thread stops between two batches once `cancel` is set
     /// (`model::ModelError::Cancelled`; the run is recorded as cancelled, its checkpoint kept).
+    /// Records a run as cancelled whose training finished before it saw the cancellation of its workflow:
+    /// evaluation and registration will not run, so nothing else would end it.
+    pub async fn cancel_trained_run(&self, output: &TrainModelOutput) -> anyhow::Result<()> {
+        if output.registered_version.is_some() {
+            return Ok(());
+        }
+        let note = serde_json::json!({ "error": "cancelled after training, before evaluation" });
+        self.registry
+            .finish_run(&output.run_id, "cancelled", &note, None, &self.actor)
+            .await?;
+        Ok(())
+    }
+
     pub async fn train_stage_cancellable(
         &self,
         input: &TrainModelInput,

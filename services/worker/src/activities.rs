@@ -255,8 +255,18 @@ impl LifecycleActivities {
                         // Stop the training thread too (between two batches), and wait for it: a cancelled
                         // training must not keep the cores busy.
                         cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-                        if tokio::time::timeout(Duration::from_secs(30), &mut train).await.is_err() {
-                            tracing::warn!("the training thread did not stop within 30 s of the cancellation");
+                        match tokio::time::timeout(Duration::from_secs(30), &mut train).await {
+                            Err(_) => tracing::warn!(
+                                "the training thread did not stop within 30 s of the cancellation"
+                            ),
+                            // Training had finished when the cancellation came (heartbeats, which carry it, are
+                            // throttled): the run ends cancelled all the same.
+                            Ok(Ok(output)) => {
+                                if let Err(e) = self.lifecycle.cancel_trained_run(&output).await {
+                                    tracing::warn!(error = %e, run = %output.run_id, "could not record the cancelled run");
+                                }
+                            }
+                            Ok(Err(_)) => {}
                         }
                         self.metrics.training(Outcome::Cancelled, started.elapsed(), None);
                         self.metrics.activity(activity::TRAIN_MODEL, Outcome::Cancelled, started.elapsed());
