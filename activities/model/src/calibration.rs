@@ -227,15 +227,7 @@ impl EceBins {
             correct: vec![0.0; ECE_BINS],
         };
         for (p, &y) in probs.iter().zip(truth) {
-            let (best, top) = p
-                .iter()
-                .enumerate()
-                .fold(
-                    (0, f32::NEG_INFINITY),
-                    |acc, (i, &v)| {
-                        if v > acc.1 { (i, v) } else { acc }
-                    },
-                );
+            let (best, top) = top_of(p);
             let bin = ((top as f64 * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
             bins.count[bin] += 1;
             bins.confidence[bin] += top as f64;
