@@ -105,31 +105,35 @@ impl Checkpoint {
     }
 
     /// `scored` are the weights `f1` was measured with (the epoch's average, if averaging), `weights` those
-    /// training continues from.
+    /// training continues from (`None`: not kept, as without a checkpoint folder nothing reads them). Returns the
+    /// weights no longer needed (the previous best, or `scored`), whose memory the trainer can reuse.
     pub fn record(
         &mut self,
         epoch: usize,
         train_loss: f32,
         f1: f64,
         min_delta: f64,
-        weights: Weights,
+        weights: Option<Weights>,
         scored: Weights,
-    ) {
+    ) -> Weights {
         self.history.push(EpochRecord {
             epoch,
             train_loss,
             validation_f1_weighted: f1,
         });
+        if let Some(weights) = weights {
+            self.weights = weights;
+        }
+        self.next_epoch = epoch + 1;
         if f1 > self.best_f1 + min_delta {
             self.best_f1 = f1;
             self.best_epoch = epoch;
-            self.best_weights = scored;
             self.epochs_since_best = 0;
+            std::mem::replace(&mut self.best_weights, scored)
         } else {
             self.epochs_since_best += 1;
+            scored
         }
-        self.weights = weights;
-        self.next_epoch = epoch + 1;
     }
 
     /// `Ok(None)` when the folder holds no checkpoint; an error when it holds one of another config.

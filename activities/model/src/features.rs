@@ -104,30 +104,42 @@ impl Featurizer {
         spec: FeatureSpec,
         tokenizer: Option<SubwordTokenizer>,
     ) -> Result<Self, ModelError> {
+        Ok(Self::fit_transform_hashed(prepared, spec, tokenizer)?.0)
+    }
+
+    /// [`Featurizer::fit_hashed`], also returning the features of `prepared` (as [`Featurizer::transform`] gives
+    /// them): each text is read once, where fitting and then transforming read the training texts twice.
+    pub fn fit_transform_hashed(
+        prepared: &[Prepared],
+        spec: FeatureSpec,
+        tokenizer: Option<SubwordTokenizer>,
+    ) -> Result<(Self, Vec<SparseVec>), ModelError> {
         let mut this = Self::from_parts(spec, Vec::new(), tokenizer);
         let dim = this.dim();
-        this.idf = vec![1.0; dim];
-        let per_doc: Vec<Vec<u32>> = prepared
+        // Raw counts first, as the features' values (tf-idf needs every document's counts), with where each
+        // family ends; then weighed in place, so the peak is the features themselves.
+        let mut counted: Vec<(SparseVec, Vec<usize>)> = prepared
             .par_iter()
-            .map(|t| {
-                let mut ids: Vec<u32> = this
-                    .counts(t)?
-                    .into_iter()
-                    .flatten()
-                    .map(|(id, _)| id)
-                    .collect();
-                ids.sort_unstable();
-                ids.dedup();
-                Ok(ids)
-            })
+            .map(|t| Ok(raw_counts(this.counts(t)?)))
             .collect::<Result<_, ModelError>>()?;
+        // Within a family an id occurs once; families may share a bucket, and a document counts once per id.
         let mut df = vec![0u32; dim];
-        for id in per_doc.iter().flatten() {
-            df[*id as usize] += 1;
+        let mut last_doc = vec![u32::MAX; dim];
+        for (doc, (v, _)) in counted.iter().enumerate() {
+            for &id in &v.ids {
+                let id = id as usize;
+                if last_doc[id] != doc as u32 {
+                    last_doc[id] = doc as u32;
+                    df[id] += 1;
+                }
+            }
         }
         let n = prepared.len() as f32;
         this.idf = df.iter().map(|&d| smooth_idf(n, d as f32)).collect();
-        Ok(this)
+        counted
+            .par_iter_mut()
+            .for_each(|(v, ends)| this.weigh(v, ends));
+        Ok((this, counted.into_iter().map(|(v, _)| v).collect()))
     }
 
     /// Rebuilds a fitted featurizer from saved parts.
@@ -174,6 +186,13 @@ impl Featurizer {
 
     /// TF-IDF features of prepared text.
     pub fn transform(&self, prepared: &Prepared) -> Result<SparseVec, ModelError> {
+        let (mut v, ends) = raw_counts(self.counts(prepared)?);
+        self.weigh(&mut v, &ends);
+        Ok(v)
+    }
+
+    /// Turns raw counts (families ending at `ends`) into TF-IDF, each family L2-normalised.
+    fn weigh(&self, v: &mut SparseVec, ends: &[usize]) {
         let sublinear = matches!(
             self.spec,
             FeatureSpec::Hashed {
@@ -181,29 +200,19 @@ impl Featurizer {
                 ..
             }
         );
-        let mut out = SparseVec::default();
-        for group in self.counts(prepared)? {
-            let start = out.values.len();
-            for (id, tf) in group {
-                let tf = if sublinear {
-                    1.0 + (tf as f32).ln()
-                } else {
-                    tf as f32
-                };
-                out.ids.push(id);
-                out.values
-                    .push(tf * self.idf.get(id as usize).copied().unwrap_or(1.0));
+        let mut start = 0;
+        for &end in ends {
+            let family = &mut v.values[start..end];
+            for (value, &id) in family.iter_mut().zip(&v.ids[start..end]) {
+                let tf = if sublinear { 1.0 + value.ln() } else { *value };
+                *value = tf * self.idf.get(id as usize).copied().unwrap_or(1.0);
             }
-            let norm = out.values[start..]
-                .iter()
-                .map(|v| v * v)
-                .sum::<f32>()
-                .sqrt();
+            let norm = family.iter().map(|v| v * v).sum::<f32>().sqrt();
             if norm > 0.0 {
-                out.values[start..].iter_mut().for_each(|v| *v /= norm);
+                family.iter_mut().for_each(|v| *v /= norm);
             }
+            start = end;
         }
-        Ok(out)
     }
 
     /// Term counts per feature family, as (id, count) pairs in order of first occurrence.
@@ -231,7 +240,16 @@ impl Featurizer {
                 ..
             } => {
                 let text = truncate_chars(&prepared.text, *max_chars);
-                let bucket = |h: u64| (h % u64::from(*buckets)) as u32;
+                // The same ids as `h % buckets`; a mask where that is exact (a 64-bit division per n-gram showed).
+                let (modulus, mask) = (u64::from(*buckets), u64::from(*buckets).wrapping_sub(1));
+                let power_of_two = buckets.is_power_of_two();
+                let bucket = |h: u64| {
+                    if power_of_two {
+                        (h & mask) as u32
+                    } else {
+                        (h % modulus) as u32
+                    }
+                };
                 let mut word_ids = Vec::new();
                 let mut char_ids = Vec::new();
                 let mut padded: Vec<u8> = Vec::with_capacity(64);
@@ -302,6 +320,24 @@ impl Featurizer {
             }
         }
     }
+}
+
+/// Counts per family as one vector (values are the counts) and where each family ends in it.
+fn raw_counts(groups: Vec<Vec<(u32, u32)>>) -> (SparseVec, Vec<usize>) {
+    let len = groups.iter().map(Vec::len).sum();
+    let mut v = SparseVec {
+        ids: Vec::with_capacity(len),
+        values: Vec::with_capacity(len),
+    };
+    let mut ends = Vec::with_capacity(groups.len());
+    for group in groups {
+        for (id, n) in group {
+            v.ids.push(id);
+            v.values.push(n as f32);
+        }
+        ends.push(v.ids.len());
+    }
+    (v, ends)
 }
 
 fn default_subword_chars() -> usize {
@@ -445,11 +481,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn hashed_groups_are_unit_norm_and_stable() {
-        let spec = FeatureSpec::Hashed {
+    fn small_spec(buckets: u32) -> FeatureSpec {
+        FeatureSpec::Hashed {
             title_words: true,
-            buckets: 1 << 12,
+            buckets,
             word_ngram_max: 2,
             char_ngram_min: 2,
             char_ngram_max: 4,
@@ -457,8 +492,34 @@ mod tests {
             max_chars: 1000,
             subword_max_chars: 100,
             sublinear_tf: true,
-        };
-        let f = Featurizer::fit_hashed(&docs(), spec, None).unwrap();
+        }
+    }
+
+    #[test]
+    fn fitting_returns_what_transform_gives() {
+        let mut texts = docs();
+        texts.push(crate::prepare::prepare("Chat chat", "le chat noir noir"));
+        texts.push("".into());
+        // 1000 is not a power of two: the modulus path; 4096 the mask.
+        for buckets in [1000, 1 << 12] {
+            let (f, features) =
+                Featurizer::fit_transform_hashed(&texts, small_spec(buckets), None).unwrap();
+            assert_eq!(features.len(), texts.len());
+            for (text, got) in texts.iter().zip(&features) {
+                assert_eq!(got, &f.transform(text).unwrap(), "{text:?}");
+                assert!(got.ids.iter().all(|&id| id < buckets));
+            }
+            // Document frequency by its definition: the documents whose features hold the id, once each.
+            for id in 0..buckets {
+                let df = features.iter().filter(|v| v.ids.contains(&id)).count();
+                assert_eq!(f.idf()[id as usize], smooth_idf(5.0, df as f32), "{id}");
+            }
+        }
+    }
+
+    #[test]
+    fn hashed_groups_are_unit_norm_and_stable() {
+        let f = Featurizer::fit_hashed(&docs(), small_spec(1 << 12), None).unwrap();
         let v = f.transform(&"le chat noir".into()).unwrap();
         let total: f32 = v.values.iter().map(|x| x * x).sum();
         assert!(

@@ -116,9 +116,15 @@ pub(crate) struct Trainer {
     d_pooled: Vec<f32>,
     /// One per block of the table.
     scratch: Vec<Scratch>,
+    /// An embedding-sized buffer handed back by [`Trainer::recycle`], for the next epoch's average: fresh
+    /// tables of this size are fresh pages from the kernel, which showed as a tenth of training time.
+    spare: Option<Vec<f32>>,
     /// `decay^k` for the steps a row can have missed (at most the epoch's so far): the forward pass reads a
     /// row's weight as `θ · decay^missed` without writing it.
     decay_powers: Vec<f32>,
+    /// [`catch_up_factors`] for 0, 1, 2… missed steps, kept like `decay_powers` (three powers per touched row and
+    /// step were a tenth of a step).
+    missed: Vec<Missed>,
 }
 
 impl Trainer {
@@ -138,8 +144,25 @@ impl Trainer {
             epoch_start: 0,
             d_pooled: Vec::new(),
             scratch: vec![Scratch::default(); blocks],
+            spare: None,
             decay_powers: vec![1.0],
+            missed: Vec::new(),
         }
+    }
+
+    /// Starts over from `weights` with fresh optimiser state, reusing this trainer's memory (a new trainer's
+    /// tables are fresh pages from the kernel: tens of milliseconds of page faults on the sample).
+    pub(crate) fn reset(&mut self, weights: &Weights, adam: AdamW) {
+        assert_eq!(weights.dims, self.dims, "a reset keeps the dimensions");
+        self.adam = adam;
+        self.theta.copy_from_slice(&weights.tensors[0]);
+        self.state.par_chunks_mut(1 << 16).for_each(|c| c.fill(0.0));
+        self.meta.fill(RowMeta::default());
+        self.dense = weights.tensors[1..].iter().map(|t| Dense::new(t)).collect();
+        self.step = 0;
+        self.epoch_start = 0;
+        self.decay_powers = vec![1.0];
+        self.missed.clear();
     }
 
     /// Sets the learning rate for the steps to come; only between epochs, when every row is current (the
@@ -152,6 +175,7 @@ impl Trainer {
         if lr != self.adam.lr {
             self.adam.lr = lr;
             self.decay_powers = vec![1.0];
+            self.missed.clear();
         }
     }
 
@@ -171,6 +195,10 @@ impl Trainer {
             self.decay_powers
                 .push(f64::from(self.adam.decay()).powi(k) as f32);
         }
+        while self.missed.len() <= missed_max {
+            let k = self.missed.len() as u32;
+            self.missed.push(catch_up_factors(&self.adam, k));
+        }
         let (value, head_grads) = self.backward_rows(loss, rows, targets, sample_weights, scale);
         self.step += 1;
         let t = self.step;
@@ -181,6 +209,7 @@ impl Trainer {
         let width = dims.width();
         let block_rows = dims.features.div_ceil(self.scratch.len()).max(1);
         let d_pooled = &self.d_pooled;
+        let missed_table = &self.missed;
         self.theta
             .par_chunks_mut(block_rows * width)
             .zip(self.state.par_chunks_mut(block_rows * SLOTS * width))
@@ -229,12 +258,12 @@ impl Trainer {
                     let local = local as usize;
                     let start = meta[local].slot as usize * width;
                     let grad = &grads[start..start + width];
-                    let missed = catch_up_factors(&adam, t - 1 - meta[local].clock);
+                    let missed = &missed_table[(t - 1 - meta[local].clock) as usize];
                     update_row(
                         &mut theta[local * width..(local + 1) * width],
                         &mut state[local * SLOTS * width..(local + 1) * SLOTS * width],
                         grad,
-                        &missed,
+                        missed,
                         &adam,
                         &bias_correction,
                         average,
@@ -354,31 +383,45 @@ impl Trainer {
     /// of the epoch's steps (and starts the next epoch's sums).
     pub(crate) fn finish_epoch(&mut self) -> Option<Weights> {
         let (t, adam, average, width) = (self.step, self.adam, self.average, self.dims.width());
-        self.theta
-            .par_chunks_mut(width)
-            .zip(self.state.par_chunks_mut(SLOTS * width))
-            .zip(self.meta.par_iter_mut())
-            .with_min_len(1024)
-            .for_each(|((theta, state), meta)| {
-                catch_up(theta, state, width, t - meta.clock, &adam, average);
-                meta.clock = t;
-            });
         let steps = t - self.epoch_start;
         self.epoch_start = t;
-        if !average || steps == 0 {
+        let averaging = average && steps > 0;
+        let len = if averaging {
+            self.dims.features * width
+        } else {
+            0
+        };
+        // Every element is written below.
+        let mut embedding = match self.spare.take() {
+            Some(spare) if spare.len() == len => spare,
+            _ => vec![0f32; len],
+        };
+        let scale = 1.0 / steps.max(1) as f32;
+        // One pass over the table: catch every row up, then (averaging) take its mean and restart its sum.
+        let rows = self
+            .theta
+            .par_chunks_mut(width)
+            .zip(self.state.par_chunks_mut(SLOTS * width))
+            .zip(self.meta.par_iter_mut());
+        let catch_up_row = |theta: &mut [f32], state: &mut [f32], meta: &mut RowMeta| {
+            catch_up(theta, state, width, t - meta.clock, &adam, average);
+            meta.clock = t;
+        };
+        if averaging {
+            rows.zip(embedding.par_chunks_mut(width))
+                .with_min_len(1024)
+                .for_each(|(((theta, state), meta), out)| {
+                    catch_up_row(theta, state, meta);
+                    let avg = &mut state[AVG * width..(AVG + 1) * width];
+                    out.iter_mut()
+                        .zip(avg.iter())
+                        .for_each(|(o, a)| *o = a * scale);
+                    avg.fill(0.0);
+                });
+        } else {
+            rows.with_min_len(1024)
+                .for_each(|((theta, state), meta)| catch_up_row(theta, state, meta));
             return None;
-        }
-        let scale = 1.0 / steps as f32;
-        let mut embedding = vec![0f32; self.dims.features * width];
-        for (out, state) in embedding
-            .chunks_exact_mut(width)
-            .zip(self.state.chunks_exact_mut(SLOTS * width))
-        {
-            let avg = &mut state[AVG * width..(AVG + 1) * width];
-            out.iter_mut()
-                .zip(avg.iter())
-                .for_each(|(o, a)| *o = a * scale);
-            avg.fill(0.0);
         }
         let mut tensors = vec![embedding];
         for var in &mut self.dense {
@@ -389,6 +432,15 @@ impl Trainer {
             dims: self.dims,
             tensors,
         })
+    }
+
+    /// Hands back weights no longer needed: their embedding's memory serves the next epoch's average.
+    pub(crate) fn recycle(&mut self, weights: Weights) {
+        if weights.dims == self.dims
+            && let Some(embedding) = weights.tensors.into_iter().next()
+        {
+            self.spare = Some(embedding);
+        }
     }
 
     /// The current weights (rows not touched since their last update are decayed to now).
@@ -450,6 +502,7 @@ fn adam_update(
 
 /// The factors of [`catch_up`] for `missed` steps: weight decay, both moments' decay, and the sum of the
 /// weight's decay factors over the missed steps (for the average).
+#[derive(Debug, Clone, Copy)]
 struct Missed {
     decay: f32,
     beta1: f32,
@@ -804,12 +857,7 @@ mod tests {
     fn lazy_rows_equal_dense_adamw_without_momentum() {
         // Each batch touches a few rows only; without momentum, an untouched row's dense update is pure decay,
         // which the lazy catch-up applies exactly.
-        let batches: Vec<Vec<SparseVec>> = rows()
-            .into_iter()
-            .cycle()
-            .take(7)
-            .map(|r| vec![r])
-            .collect();
+        let batches = single_row_batches(7);
         let adam = AdamW {
             beta1: 0.0,
             ..AdamW::new(0.05, 0.5)
@@ -821,14 +869,19 @@ mod tests {
         );
     }
 
-    #[test]
-    fn epoch_average_is_the_mean_of_the_weights_after_each_step() {
-        let batches: Vec<Vec<SparseVec>> = rows()
+    /// `n` batches of one row each, cycling through [`rows`].
+    fn single_row_batches(n: usize) -> Vec<Vec<SparseVec>> {
+        rows()
             .into_iter()
             .cycle()
-            .take(5)
+            .take(n)
             .map(|r| vec![r])
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn epoch_average_is_the_mean_of_the_weights_after_each_step() {
+        let batches = single_row_batches(5);
         let adam = AdamW::new(0.05, 0.5);
         let weights = random_weights(4, 5);
         let after_each = sparse_steps(&weights, adam, &batches, &[1]);
@@ -852,5 +905,32 @@ mod tests {
             let averaged = trainer.finish_epoch().expect("averaging is on");
             assert_weights_close(&[averaged], &[mean]);
         }
+    }
+
+    #[test]
+    fn a_reset_trainer_trains_as_a_fresh_one() {
+        let batches = single_row_batches(5);
+        let adam = AdamW::new(0.05, 0.5);
+        // Two epochs, handing each average back for the next one's buffer as training does.
+        let run = |trainer: &mut Trainer| -> Vec<Weights> {
+            let mut out = Vec::new();
+            for _ in 0..2 {
+                for rows in &batches {
+                    let refs: Vec<_> = rows.iter().collect();
+                    trainer.step(Loss::CrossEntropy, &refs, &[1], &[1.0]);
+                }
+                let averaged = trainer.finish_epoch().expect("averaging is on");
+                out.push(trainer.weights());
+                out.push(averaged.clone());
+                trainer.recycle(averaged);
+            }
+            out
+        };
+        let start = random_weights(4, 6);
+        let want = run(&mut Trainer::new(&start, adam, true));
+        let mut trainer = Trainer::new(&random_weights(4, 5), AdamW::new(0.2, 0.1), true);
+        run(&mut trainer);
+        trainer.reset(&start, adam);
+        assert_eq!(run(&mut trainer), want);
     }
 }

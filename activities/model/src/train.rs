@@ -154,11 +154,14 @@ pub fn train_checkpointed(
             .collect()
     };
     let train_text = prepare_all(train_rows);
-    let featurizer = fit_featurizer(&train_text, cfg)?;
+    let (featurizer, train_x) = fit_featurizer(&train_text, cfg)?;
     let transform = |texts: &[Prepared]| -> Result<Vec<SparseVec>, ModelError> {
         texts.par_iter().map(|t| featurizer.transform(t)).collect()
     };
-    let train_x = transform(&train_text)?;
+    let train_x = match train_x {
+        Some(x) => x,
+        None => transform(&train_text)?,
+    };
     let val_x = transform(&prepare_all(validation_rows))?;
     // Short views (designation alone, cut at a random length), drawn once per row from the seed.
     let short_views = |rows: &[LabeledText], salt: u64| -> Result<Vec<SparseVec>, ModelError> {
@@ -209,8 +212,8 @@ pub fn train_checkpointed(
     let mut trainer = Trainer::new(&state.weights, adam, cfg.average_weights);
     let batch_size = cfg.batch_size_for(train_rows.len());
     let train_set = TrainSet {
-        x: &train_x,
-        short: &train_short,
+        x: train_x.iter().collect(),
+        short: train_short.iter().collect(),
         y: &train_y,
         class_weight: &class_weight,
         batch_size,
@@ -228,8 +231,13 @@ pub fn train_checkpointed(
             &mut progress,
             cancel,
         )?;
-        let weights = trainer.weights();
-        let scored = averaged.unwrap_or_else(|| weights.clone());
+        // The current weights only for the checkpoint (a copy of the whole table per epoch otherwise).
+        let weights = cfg.checkpoint_dir.is_some().then(|| trainer.weights());
+        let scored = match (averaged, &weights) {
+            (Some(averaged), _) => averaged,
+            (None, Some(weights)) => weights.clone(),
+            (None, None) => trainer.weights(),
+        };
         let predicted: Vec<usize> = val_x
             .par_iter()
             .map(|x| argmax(&scored.logits(x)))
@@ -244,7 +252,8 @@ pub fn train_checkpointed(
             validation_f1_weighted: Some(f1),
             refit: false,
         });
-        state.record(epoch, train_loss, f1, cfg.min_delta, weights, scored);
+        let unused = state.record(epoch, train_loss, f1, cfg.min_delta, weights, scored);
+        trainer.recycle(unused);
         if let Some(dir) = &cfg.checkpoint_dir {
             state.save(dir, cfg, dims)?;
             checkpointed(dir, state.next_epoch);
@@ -269,21 +278,22 @@ pub fn train_checkpointed(
     let final_weights = if refit {
         // Same recipe, from the same initial weights, on training + validation rows for the epochs early stopping
         // chose: the validation rows are too valuable to leave out of the final model.
-        let all_x: Vec<SparseVec> = train_x.iter().chain(&val_x).cloned().collect();
         let all_y: Vec<usize> = train_y.iter().chain(&val_y).copied().collect();
-        let all_short: Vec<SparseVec> = train_short.iter().chain(&val_short).cloned().collect();
         let all = TrainSet {
-            x: &all_x,
-            short: &all_short,
+            x: train_x.iter().chain(&val_x).collect(),
+            short: train_short.iter().chain(&val_short).collect(),
             y: &all_y,
             class_weight: &class_weight,
             batch_size,
             cfg,
         };
         let initial = Net::new(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed), &device)?;
-        let mut trainer = Trainer::new(&initial.snapshot()?, adam, cfg.average_weights);
+        trainer.reset(&initial.snapshot()?, adam);
         let mut averaged = None;
         for epoch in 0..=state.best_epoch {
+            if let Some(previous) = averaged.take() {
+                trainer.recycle(previous);
+            }
             averaged = run_epoch(&mut trainer, &all, epoch, true, &mut progress, cancel)?.1;
         }
         averaged.unwrap_or_else(|| trainer.weights())
@@ -333,9 +343,9 @@ pub fn train_checkpointed(
 }
 
 struct TrainSet<'a> {
-    x: &'a [SparseVec],
+    x: Vec<&'a SparseVec>,
     /// Each row's short view, or empty (no augmentation).
-    short: &'a [SparseVec],
+    short: Vec<&'a SparseVec>,
     y: &'a [usize],
     class_weight: &'a [f32],
     /// The batch size for the training rows ([`TrainConfig::batch_size_for`]), refit included.
@@ -372,9 +382,9 @@ fn run_epoch(
     };
     let view = |i: usize| {
         if short.get(i).copied().unwrap_or(false) {
-            &set.short[i]
+            set.short[i]
         } else {
-            &set.x[i]
+            set.x[i]
         }
     };
     let mut loss_sum = 0.0;
@@ -405,12 +415,15 @@ fn run_epoch(
     Ok((loss_sum / steps_per_epoch as f32, averaged))
 }
 
-fn fit_featurizer(train_text: &[Prepared], cfg: &TrainConfig) -> Result<Featurizer, ModelError> {
+/// The fitted featurizer and, when fitting computed them anyway, the training texts' features.
+fn fit_featurizer(
+    train_text: &[Prepared],
+    cfg: &TrainConfig,
+) -> Result<(Featurizer, Option<Vec<SparseVec>>), ModelError> {
     match cfg.model_type {
-        ModelType::TfidfLogreg => Ok(Featurizer::fit_vocabulary(
-            train_text,
-            cfg.word_ngram_max,
-            cfg.max_features,
+        ModelType::TfidfLogreg => Ok((
+            Featurizer::fit_vocabulary(train_text, cfg.word_ngram_max, cfg.max_features),
+            None,
         )),
         ModelType::NgramLogreg => {
             let tokenizer = if cfg.subwords {
@@ -435,7 +448,8 @@ fn fit_featurizer(train_text: &[Prepared], cfg: &TrainConfig) -> Result<Featuriz
                 subword_max_chars: cfg.subword_max_chars,
                 sublinear_tf: cfg.sublinear_tf,
             };
-            Featurizer::fit_hashed(train_text, spec, tokenizer)
+            let (featurizer, x) = Featurizer::fit_transform_hashed(train_text, spec, tokenizer)?;
+            Ok((featurizer, Some(x)))
         }
     }
 }
