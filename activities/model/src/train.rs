@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use candle_core::Device;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,7 +19,7 @@ use crate::data::LabeledText;
 use crate::error::ModelError;
 use crate::features::{FeatureSpec, Featurizer, SparseVec};
 use crate::metrics::Metrics;
-use crate::net::{Dims, Net, Weights};
+use crate::net::{Dims, Weights};
 use crate::optim::{AdamW, Trainer};
 use crate::prepare::{PREPARATION_VERSION, Prepared, prepare};
 use crate::subword::SubwordTokenizer;
@@ -197,7 +196,6 @@ pub fn train_checkpointed(
         })
         .collect();
 
-    let device = Device::Cpu;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut state = match cfg
         .checkpoint_dir
@@ -206,7 +204,7 @@ pub fn train_checkpointed(
     {
         Some(Ok(Some(checkpoint))) => checkpoint,
         Some(Err(e)) => return Err(e),
-        _ => Checkpoint::fresh(Net::new(dims, &mut rng, &device)?.snapshot()?),
+        _ => Checkpoint::fresh(Weights::initial(dims, &mut rng)),
     };
     let adam = AdamW::new(cfg.learning_rate, cfg.weight_decay);
     let mut trainer = Trainer::new(&state.weights, adam, cfg.average_weights);
@@ -287,8 +285,8 @@ pub fn train_checkpointed(
             batch_size,
             cfg,
         };
-        let initial = Net::new(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed), &device)?;
-        trainer.reset(&initial.snapshot()?, adam);
+        let initial = Weights::initial(dims, &mut ChaCha8Rng::seed_from_u64(cfg.seed));
+        trainer.reset(&initial, adam);
         let mut averaged = None;
         for epoch in 0..=state.best_epoch {
             if let Some(previous) = averaged.take() {
