@@ -114,14 +114,37 @@ impl Featurizer {
         spec: FeatureSpec,
         tokenizer: Option<SubwordTokenizer>,
     ) -> Result<(Self, Vec<SparseVec>), ModelError> {
-        let mut this = Self::from_parts(spec, Vec::new(), tokenizer);
-        let dim = this.dim();
+        Self::fit_transform_hashed_with(prepared, spec, || Ok(tokenizer))
+    }
+
+    /// [`Featurizer::fit_transform_hashed`] with a tokenizer still to be trained by `tokenizer`, which runs
+    /// beside the counting of every family but the sub-words (training it is sequential: a fifth of the sample's
+    /// training time was spent waiting for it on one core).
+    pub fn fit_transform_hashed_with(
+        prepared: &[Prepared],
+        spec: FeatureSpec,
+        tokenizer: impl FnOnce() -> Result<Option<SubwordTokenizer>, ModelError> + Send,
+    ) -> Result<(Self, Vec<SparseVec>), ModelError> {
+        let before = Self::from_parts(spec.clone(), Vec::new(), None);
         // Raw counts first, as the features' values (tf-idf needs every document's counts), with where each
         // family ends; then weighed in place, so the peak is the features themselves.
-        let mut counted: Vec<(SparseVec, Vec<usize>)> = prepared
-            .par_iter()
-            .map(|t| Ok(raw_counts(this.counts(t)?)))
-            .collect::<Result<_, ModelError>>()?;
+        let (tokenizer, counted) = rayon::join(tokenizer, || -> Vec<(SparseVec, Vec<usize>)> {
+            prepared
+                .par_iter()
+                .map(|t| raw_counts(before.counts_before_subwords(t)))
+                .collect()
+        });
+        let mut this = Self::from_parts(spec, Vec::new(), tokenizer?);
+        let dim = this.dim();
+        let mut counted = counted;
+        counted.par_iter_mut().zip(prepared).try_for_each(
+            |((v, ends), t)| -> Result<(), ModelError> {
+                if let Some(group) = this.subword_counts(t)? {
+                    push_family(v, ends, group);
+                }
+                Ok(())
+            },
+        )?;
         // Within a family an id occurs once; families may share a bucket, and a document counts once per id.
         let mut df = vec![0u32; dim];
         let mut last_doc = vec![u32::MAX; dim];
@@ -217,6 +240,57 @@ impl Featurizer {
 
     /// Term counts per feature family, as (id, count) pairs in order of first occurrence.
     fn counts(&self, prepared: &Prepared) -> Result<Vec<Vec<(u32, u32)>>, ModelError> {
+        let mut groups = self.counts_before_subwords(prepared);
+        if let Some(group) = self.subword_counts(prepared)? {
+            groups.push(group);
+        }
+        Ok(groups)
+    }
+
+    /// The sub-word family's counts, when the spec has one and a tokenizer is fitted.
+    fn subword_counts(&self, prepared: &Prepared) -> Result<Option<Vec<(u32, u32)>>, ModelError> {
+        let FeatureSpec::Hashed {
+            subwords: true,
+            max_chars,
+            subword_max_chars,
+            ..
+        } = &self.spec
+        else {
+            return Ok(None);
+        };
+        let Some(tokenizer) = &self.tokenizer else {
+            return Ok(None);
+        };
+        let text = truncate_chars(&prepared.text, *max_chars);
+        let bucket = self.bucket();
+        let ids = tokenizer
+            .ids(truncate_chars(text, *subword_max_chars))?
+            .into_iter()
+            .map(|id| {
+                let mut h = Fnv::new(200);
+                h.write(&id.to_le_bytes());
+                bucket(h.finish())
+            })
+            .collect();
+        Ok(Some(count_ids(ids, self.dim())))
+    }
+
+    /// A hash's bucket: the same ids as `h % buckets`, by a mask where that is exact (a 64-bit division per
+    /// n-gram showed).
+    fn bucket(&self) -> impl Fn(u64) -> u32 + use<> {
+        let buckets = u64::try_from(self.dim()).unwrap_or(u64::MAX).max(1);
+        let (power_of_two, mask) = (buckets.is_power_of_two(), buckets.wrapping_sub(1));
+        move |h: u64| {
+            if power_of_two {
+                (h & mask) as u32
+            } else {
+                (h % buckets) as u32
+            }
+        }
+    }
+
+    /// Every family but the sub-words (which need the tokenizer).
+    fn counts_before_subwords(&self, prepared: &Prepared) -> Vec<Vec<(u32, u32)>> {
         let dim = self.dim();
         match &self.spec {
             FeatureSpec::Vocabulary { word_ngram_max, .. } => {
@@ -226,30 +300,18 @@ impl Featurizer {
                         ids.push(id);
                     }
                 });
-                Ok(vec![count_ids(ids, dim)])
+                vec![count_ids(ids, dim)]
             }
             FeatureSpec::Hashed {
                 title_words,
-                buckets,
                 word_ngram_max,
                 char_ngram_min,
                 char_ngram_max,
-                subwords,
                 max_chars,
-                subword_max_chars,
                 ..
             } => {
                 let text = truncate_chars(&prepared.text, *max_chars);
-                // The same ids as `h % buckets`; a mask where that is exact (a 64-bit division per n-gram showed).
-                let (modulus, mask) = (u64::from(*buckets), u64::from(*buckets).wrapping_sub(1));
-                let power_of_two = buckets.is_power_of_two();
-                let bucket = |h: u64| {
-                    if power_of_two {
-                        (h & mask) as u32
-                    } else {
-                        (h % modulus) as u32
-                    }
-                };
+                let bucket = self.bucket();
                 let mut word_ids = Vec::new();
                 let mut char_ids = Vec::new();
                 let mut padded: Vec<u8> = Vec::with_capacity(64);
@@ -304,19 +366,7 @@ impl Featurizer {
                     }
                     groups.push(count_ids(ids, dim));
                 }
-                if *subwords && let Some(tokenizer) = &self.tokenizer {
-                    let ids = tokenizer
-                        .ids(truncate_chars(text, *subword_max_chars))?
-                        .into_iter()
-                        .map(|id| {
-                            let mut h = Fnv::new(200);
-                            h.write(&id.to_le_bytes());
-                            bucket(h.finish())
-                        })
-                        .collect();
-                    groups.push(count_ids(ids, dim));
-                }
-                Ok(groups)
+                groups
             }
         }
     }
@@ -329,15 +379,20 @@ fn raw_counts(groups: Vec<Vec<(u32, u32)>>) -> (SparseVec, Vec<usize>) {
         ids: Vec::with_capacity(len),
         values: Vec::with_capacity(len),
     };
-    let mut ends = Vec::with_capacity(groups.len());
+    let mut ends = Vec::with_capacity(groups.len() + 1);
     for group in groups {
-        for (id, n) in group {
-            v.ids.push(id);
-            v.values.push(n as f32);
-        }
-        ends.push(v.ids.len());
+        push_family(&mut v, &mut ends, group);
     }
     (v, ends)
+}
+
+/// Appends one family's counts to [`raw_counts`]'s vector.
+fn push_family(v: &mut SparseVec, ends: &mut Vec<usize>, group: Vec<(u32, u32)>) {
+    for (id, n) in group {
+        v.ids.push(id);
+        v.values.push(n as f32);
+    }
+    ends.push(v.ids.len());
 }
 
 fn default_subword_chars() -> usize {
@@ -481,14 +536,14 @@ mod tests {
         );
     }
 
-    fn small_spec(buckets: u32) -> FeatureSpec {
+    fn small_spec(buckets: u32, subwords: bool) -> FeatureSpec {
         FeatureSpec::Hashed {
             title_words: true,
             buckets,
             word_ngram_max: 2,
             char_ngram_min: 2,
             char_ngram_max: 4,
-            subwords: false,
+            subwords,
             max_chars: 1000,
             subword_max_chars: 100,
             sublinear_tf: true,
@@ -500,11 +555,25 @@ mod tests {
         let mut texts = docs();
         texts.push(crate::prepare::prepare("Chat chat", "le chat noir noir"));
         texts.push("".into());
-        // 1000 is not a power of two: the modulus path; 4096 the mask.
-        for buckets in [1000, 1 << 12] {
+        let raw: Vec<&str> = texts.iter().map(|t| t.text.as_str()).collect();
+        // 1000 is not a power of two: the modulus path; 4096 the mask; with sub-words, the tokenizer trained
+        // beside the counting of the other families.
+        for (buckets, subwords) in [
+            (1000, false),
+            (1 << 12, false),
+            (1000, true),
+            (1 << 12, true),
+        ] {
+            let spec = small_spec(buckets, subwords);
+            let tokenizer = || Ok(subwords.then(|| SubwordTokenizer::train(&raw, 60).unwrap()));
             let (f, features) =
-                Featurizer::fit_transform_hashed(&texts, small_spec(buckets), None).unwrap();
+                Featurizer::fit_transform_hashed_with(&texts, spec, tokenizer).unwrap();
+            assert_eq!(f.tokenizer().is_some(), subwords);
             assert_eq!(features.len(), texts.len());
+            // Words, characters, title words, and the sub-words when asked: each family unit norm.
+            let families: f32 = features[3].values.iter().map(|x| x * x).sum();
+            let expected = if subwords { 4.0 } else { 3.0 };
+            assert!((families - expected).abs() < 1e-4, "{families}");
             for (text, got) in texts.iter().zip(&features) {
                 assert_eq!(got, &f.transform(text).unwrap(), "{text:?}");
                 assert!(got.ids.iter().all(|&id| id < buckets));
@@ -519,7 +588,7 @@ mod tests {
 
     #[test]
     fn hashed_groups_are_unit_norm_and_stable() {
-        let f = Featurizer::fit_hashed(&docs(), small_spec(1 << 12), None).unwrap();
+        let f = Featurizer::fit_hashed(&docs(), small_spec(1 << 12, false), None).unwrap();
         let v = f.transform(&"le chat noir".into()).unwrap();
         let total: f32 = v.values.iter().map(|x| x * x).sum();
         assert!(

@@ -424,16 +424,20 @@ fn fit_featurizer(
             None,
         )),
         ModelType::NgramLogreg => {
-            let tokenizer = if cfg.subwords {
+            let tokenizer = || -> Result<Option<SubwordTokenizer>, ModelError> {
+                if !cfg.subwords {
+                    return Ok(None);
+                }
                 // Trained on what it will tokenize: the first `subword_max_chars` of each text (the whole texts took
                 // three quarters of the sample's setup for the same features).
                 let texts: Vec<&str> = train_text
                     .iter()
                     .map(|p| crate::features::truncate_chars(&p.text, cfg.subword_max_chars))
                     .collect();
-                Some(SubwordTokenizer::train(&texts, cfg.subword_vocab_size)?)
-            } else {
-                None
+                Ok(Some(SubwordTokenizer::train(
+                    &texts,
+                    cfg.subword_vocab_size,
+                )?))
             };
             let spec = FeatureSpec::Hashed {
                 title_words: cfg.title_words,
@@ -446,7 +450,8 @@ fn fit_featurizer(
                 subword_max_chars: cfg.subword_max_chars,
                 sublinear_tf: cfg.sublinear_tf,
             };
-            let (featurizer, x) = Featurizer::fit_transform_hashed(train_text, spec, tokenizer)?;
+            let (featurizer, x) =
+                Featurizer::fit_transform_hashed_with(train_text, spec, tokenizer)?;
             Ok((featurizer, Some(x)))
         }
     }
