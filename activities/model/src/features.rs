@@ -128,15 +128,15 @@ impl Featurizer {
         let before = Self::from_parts(spec.clone(), Vec::new(), None);
         // Raw counts first, as the features' values (tf-idf needs every document's counts), with where each
         // family ends; then weighed in place, so the peak is the features themselves.
-        let (tokenizer, counted) = rayon::join(tokenizer, || -> Vec<(SparseVec, Vec<usize>)> {
-            prepared
-                .par_iter()
-                .map(|t| raw_counts(before.counts_before_subwords(t)))
-                .collect()
-        });
+        let (tokenizer, mut counted) =
+            rayon::join(tokenizer, || -> Vec<(SparseVec, Vec<usize>)> {
+                prepared
+                    .par_iter()
+                    .map(|t| raw_counts(before.counts_before_subwords(t)))
+                    .collect()
+            });
         let mut this = Self::from_parts(spec, Vec::new(), tokenizer?);
         let dim = this.dim();
-        let mut counted = counted;
         counted.par_iter_mut().zip(prepared).try_for_each(
             |((v, ends), t)| -> Result<(), ModelError> {
                 if let Some(group) = this.subword_counts(t)? {
