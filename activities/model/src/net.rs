@@ -2,11 +2,11 @@
 //! (`width × classes`). With no head, `width == classes` and it is multinomial logistic regression over the
 //! features; with a head it is fastText's low-rank linear model.
 //!
-//! `Weights::initial` gives the weights training starts from. `Net` (tests only) is the network as a Candle
-//! graph: its forward pass, losses and autograd are the reference the sparse trainer (`optim`) is tested against, gradient for gradient and step
-//! for step with `candle_nn::AdamW`. Training itself runs in `optim` (a dense Candle step touches every row of
-//! the embedding table and allocates tensors of its size: 8× slower). Serving runs [`Weights::logits`], the
-//! same sums in plain Rust.
+//! `Weights::initial` gives the weights training starts from. `Net` (tests only) is the network as a Candle graph:
+//! its forward pass, losses and autograd are the reference the sparse trainer (`optim`) is tested against, gradient
+//! for gradient and step for step with `candle_nn::AdamW`. Training itself runs in `optim` (a dense Candle step
+//! touches every row of the embedding table and allocates tensors of its size: 8× slower). Serving runs
+//! [`Weights::logits`], the same sums in plain Rust.
 
 #[cfg(test)]
 use candle_core::{Device, Tensor, Var};
