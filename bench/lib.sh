@@ -12,6 +12,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The Rust model benchmark (activities/model/examples/bench.rs, release), built when needed: sets $bench.
+model_bench_binary() {
+    (cd "$root" && cargo build --quiet --release -p model --example bench)
+    bench="${CARGO_TARGET_DIR:-$root/target}/release/examples/bench"
+}
+
+# scikit-learn and pandas for the Python peers (installed once, from PyPI).
+need_sklearn() {
+    python3 -c "import sklearn, pandas, scipy" 2>/dev/null && return
+    echo "installing scikit-learn and pandas" >&2
+    python3 -m pip install --quiet scikit-learn pandas >&2 \
+        || python3 -m pip install --quiet --break-system-packages scikit-learn pandas >&2
+}
+
 # A wrk Lua script POSTing N products of the sample as JSON bodies (designation + description, spread over the
 # file, varied: not one body repeated), cycling; each wrk thread starts at another product.
 write_bodies_lua() { # N OUT

@@ -12,6 +12,7 @@ the Rust default's, so that the comparison on short titles is fair.
 """
 
 import json
+import math
 import random
 import statistics
 import sys
@@ -89,6 +90,25 @@ def references(split, seed, json_out):
                     f.write(json.dumps(row) + "\n")
 
 
+def binomial_mad(n, p):
+    """E|X - np| for X ~ Binomial(n, p) (de Moivre's closed form)."""
+    if n == 0 or p <= 0 or p >= 1:
+        return 0.0
+    k = math.floor(n * p)
+    log = (n - k) * math.log1p(-p) + (k + 1) * math.log(p) + math.lgamma(n + 1) - math.lgamma(k + 2) - math.lgamma(n - k)
+    return 2 * (k + 1) * math.exp(log)
+
+
+def calibrated_ece(bins):
+    """About the ECE a perfectly calibrated model with these confidences would show on this many rows (expected
+    value): in each bin the right answers are then a sum of Bernoulli draws at the rows' confidences, taken here as
+    Binomial(rows, mean confidence) (bins are 1/15 wide), and |right - confidence| is that binomial's mean absolute
+    deviation. The noise floor against which a per-seed ECE is read."""
+    n = sum(bins["count"])
+    gaps = sum(binomial_mad(c, s / c) for c, s in zip(bins["count"], bins["confidence"]) if c)
+    return gaps / max(n, 1)
+
+
 def summary(path):
     groups = defaultdict(list)
     with open(path) as f:
@@ -114,9 +134,17 @@ def summary(path):
         ]
         return f"{sum(gaps) / max(n, 1):.4f}"
 
+    def floor(rows):
+        # What a perfectly calibrated model would show: per seed (mean) and pooled.
+        bins = [r["ece_bins"] for r in rows if "ece_bins" in r]
+        if not bins:
+            return ""
+        pooled_bins = {k: [sum(b[k][i] for b in bins) for i in range(len(bins[0][k]))] for k in ("count", "confidence")}
+        return f"{statistics.mean(calibrated_ece(b) for b in bins):.4f}/{calibrated_ece(pooled_bins):.4f}"
+
     print(
         f"{'model':<21} {'view':>6} {'seeds':>5} {'f1_weighted':>17} {'f1_macro':>17} {'train_s':>13} "
-        f"{'ece (per seed)':>15} {'ece raw/pooled':>15}"
+        f"{'ece (per seed)':>15} {'ece raw/pooled':>15} {'if calibrated':>14}"
     )
     for (model, view), rows in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         ece = [r["ece"] for r in rows if "ece" in r]
@@ -124,7 +152,7 @@ def summary(path):
         print(
             f"{model:<21} {view:>6} {len(rows):>5} {ms([r['f1_weighted'] for r in rows], '.4f'):>17} "
             f"{ms([r['f1_macro'] for r in rows], '.4f'):>17} {ms([r['train_s'] for r in rows], '.2f'):>13} "
-            f"{ms(ece, '.4f') if ece else '':>15} {both:>15}"
+            f"{ms(ece, '.4f') if ece else '':>15} {both:>15} {floor(rows):>14}"
         )
 
 

@@ -10,22 +10,13 @@
 # Set CARGO_TARGET_DIR as usual; the split goes to a temporary folder removed at the end.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${RAKUTEN_SHARED_DIR:-$root/../shared}"
-data="${1:-$shared/data/rakuten_sample.csv}"
-split="$(mktemp -d)"
-trap 'rm -rf "$split"' EXIT
-
-if ! python3 -c "import sklearn, pandas, scipy" 2>/dev/null; then
-    echo "installing scikit-learn and pandas" >&2
-    python3 -m pip install --quiet scikit-learn pandas >&2 \
-        || python3 -m pip install --quiet --break-system-packages scikit-learn pandas >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+data="${1:-$sample}"
+split="$work"
+need_sklearn
 
 cd "$root"
-cargo build --quiet --release -p model --example bench
-target="${CARGO_TARGET_DIR:-$root/target}"
-bench="$target/release/examples/bench"
+model_bench_binary
 seeds="${BENCH_SEEDS:-1 2 3 4 5}"
 results="$split/results.jsonl"
 

@@ -7,6 +7,7 @@
 //!     [--split-seed N]   (seed of the 80/20 split when it is written; 42 unless told)
 //!     [--json-out FILE]  (appends one JSON object per model and view: the figures bench/model_bench.sh averages)
 //!     [--no-latency]     (skips the latency and throughput runs)
+//!     [--probs-out FILE] (writes the test rows' probabilities per view as JSON: bench/model_ceiling.py blends them)
 //! ```
 //! Every model is scored on two views of the test rows: the full text, and short titles (the designation alone,
 //! cut at 100 characters, no description).
@@ -34,6 +35,7 @@ fn main() -> anyhow::Result<()> {
     let mut save: Option<PathBuf> = None;
     let mut split_seed = 42u64;
     let mut json_out: Option<PathBuf> = None;
+    let mut probs_out: Option<PathBuf> = None;
     let mut latency = true;
     let mut overrides = serde_json::Map::new();
     let mut args = std::env::args().skip(1);
@@ -44,6 +46,7 @@ fn main() -> anyhow::Result<()> {
             "--write-split-only" => split_only = true,
             "--split-seed" => split_seed = args.next().context("--split-seed N")?.parse()?,
             "--json-out" => json_out = args.next().map(PathBuf::from),
+            "--probs-out" => probs_out = args.next().map(PathBuf::from),
             "--no-latency" => latency = false,
             "--save" => save = args.next().map(PathBuf::from),
             "--only" => only = Some(args.next().context("--only TYPE")?.parse()?),
@@ -144,6 +147,21 @@ fn main() -> anyhow::Result<()> {
                     .open(path)?;
                 writeln!(f, "{line}")?;
             }
+        }
+        if let Some(path) = &probs_out {
+            // The test rows' calibrated probabilities, per view, for bench/model_ceiling.py's blends.
+            let mut views = serde_json::Map::new();
+            for (view, rows) in [("full", &test), ("short", &test_short)] {
+                let items: Vec<ProductText<'_>> = rows.iter().map(ProductText::from).collect();
+                views.insert(
+                    view.into(),
+                    serde_json::to_value(classifier.probabilities_batch(&items)?)?,
+                );
+            }
+            let value = serde_json::json!({
+                "model": model_type.as_str(), "labels": classifier.labels(), "views": views,
+            });
+            std::fs::write(path, serde_json::to_vec(&value)?)?;
         }
         if let Some(dir) = &save {
             trained.save(&dir.join(model_type.as_str()))?;
