@@ -30,12 +30,7 @@ import sys
 
 import numpy as np
 
-
-def load(path):
-    import pandas as pd
-
-    df = pd.read_csv(path, keep_default_na=False, dtype={"designation": str, "description": str})
-    return df["designation"].tolist(), df["description"].tolist(), df["prdtypecode"].astype(int).values
+from model_bench import load  # the same rows, read the same way (bench/ is on the path when run as a script)
 
 
 def standardised(s):
@@ -61,6 +56,7 @@ def split_scores(split):
 
     des, desc, y = load(f"{split}/train.csv")
     t_des, t_desc, y_test = load(f"{split}/test.csv")
+    y, y_test = np.asarray(y), np.asarray(y_test)
     x = [a + " " + b for a, b in zip(des, desc)]
     views = {"full": [a + " " + b for a, b in zip(t_des, t_desc)], "short": [a[:100] for a in t_des]}
     cut_views = {"full": [a + " " + b[:1000] for a, b in zip(t_des, t_desc)], "short": views["short"]}
